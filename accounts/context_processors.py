@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (capability, url name, label): the staff menu follows the role table in accounts.roles.
+NAV = [
+    ("view_cases", "evacuation_staff:queue", _("Cases")),
+    ("view_audit", "audit:events", _("Audit log")),
+    ("admin_site", "admin:index", _("Administration")),
+]
+
+
+def staff_nav(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_verified():
+        return {"staff_nav": []}
+    links = [{"url": reverse("accounts:home"), "label": _("Home")}]
+    links += [
+        {"url": reverse(name), "label": label} for cap, name, label in NAV if user.may(cap)
+    ]
+    links.append({"url": reverse("accounts:security"), "label": _("Security")})
+    return {"staff_nav": links}

@@ -1,0 +1,108 @@
+"""The fixed vocabulary of the audit log.
+
+Every event names one `Action`; `ALLOWED_DATA` lists the only data keys that
+action may carry. Values must be short non-personal scalars (numbers, codes
+from fixed lists, hashes, references): no names, free text, receipt codes,
+keys or IP addresses. `audit.services.record` refuses anything else.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Action(models.TextChoices):
+    # Staff accounts and sign-in
+    SIGNIN_SUCCEEDED = "signin.succeeded", "Sign-in succeeded"
+    SIGNIN_FAILED = "signin.failed", "Sign-in failed"
+    SIGNIN_LOCKED_OUT = "signin.locked_out", "Account locked out"
+    OTP_FAILED = "otp.failed", "Second-factor code rejected"
+    OTP_SUCCEEDED = "otp.succeeded", "Second factor passed"
+    TOTP_ENROLLED = "totp.enrolled", "Authenticator enrolled"
+    TOTP_REPLACED = "totp.replaced", "Authenticator replaced"
+    BACKUP_CODES_GENERATED = "backup_codes.generated", "Backup codes generated"
+    BACKUP_CODE_USED = "backup_code.used", "Backup code used"
+    SIGNOUT = "signout", "Signed out"
+    STAFF_CREATED = "staff.created", "Staff account created"
+    STAFF_ROLE_CHANGED = "staff.role_changed", "Role changed"
+    STAFF_DISABLED = "staff.disabled", "Account disabled"
+    STAFF_ENABLED = "staff.enabled", "Account enabled"
+    STAFF_2FA_RESET = "staff.2fa_reset", "Second factor reset"
+    PASSWORD_CHANGED = "password.changed", "Password changed"
+    PASSWORD_RESET = "password.reset", "Password reset by admin"
+    # Audit log itself
+    AUDIT_EXPORTED = "audit.exported", "Audit log exported"
+    AUDIT_CHECKPOINT = "audit.checkpoint", "Checkpoint signed"
+    AUDIT_VERIFIED = "audit.verified", "Chain verified"
+    # Keys
+    VAULT_INITIALISED = "vault.initialised", "Vault initialised"
+    KEY_GRANTED = "key.granted", "Organisation key granted"
+    KEY_REVOKED = "key.revoked", "Organisation key grant removed"
+    KEY_ROTATED = "key.rotated", "Organisation key rotated"
+    VAULT_RECOVERED = "vault.recovered", "Vault recovered with recovery secret"
+    # Cases
+    CASE_RECEIVED = "case.received", "Request received"
+    CASE_OPENED = "case.opened", "Case opened (decrypted)"
+    CASE_STATUS_VIEWED = "case.status_viewed", "Applicant checked status"
+    CASE_ASSESSED = "case.assessed", "Case assessed"
+    CASE_DECLINED = "case.declined", "Case declined"
+    FUNDING_PROPOSED = "funding.proposed", "Funding proposed"
+    FUNDING_APPROVED = "funding.approved", "Funding approved"
+    FUNDING_CANCELLED = "funding.cancelled", "Funding cancelled"
+    CASE_RELOCATED = "case.relocated", "Relocation confirmed"
+    CASE_WITHDRAWN = "case.withdrawn", "Request withdrawn"
+    CASE_ASSIGNED = "case.assigned", "Case assigned"
+    CASE_NOTE_ADDED = "case.note_added", "Internal note added"
+    CASE_HOLD_SET = "case.hold_set", "Retention hold set"
+    CASE_HOLD_RELEASED = "case.hold_released", "Retention hold released"
+    CASE_PURGED = "case.purged", "Case crypto-shredded"
+    MESSAGE_SENT = "message.sent", "Message sent"
+    FILE_UPLOADED = "file.uploaded", "File uploaded"
+    FILE_DOWNLOADED = "file.downloaded", "File downloaded"
+
+
+ALLOWED_DATA: dict[str, frozenset[str]] = {
+    Action.SIGNIN_SUCCEEDED: frozenset(),
+    Action.SIGNIN_FAILED: frozenset({"username_hash"}),
+    Action.SIGNIN_LOCKED_OUT: frozenset({"username_hash"}),
+    Action.OTP_FAILED: frozenset({"method"}),
+    Action.OTP_SUCCEEDED: frozenset({"method"}),
+    Action.TOTP_ENROLLED: frozenset(),
+    Action.TOTP_REPLACED: frozenset(),
+    Action.BACKUP_CODES_GENERATED: frozenset({"count"}),
+    Action.BACKUP_CODE_USED: frozenset({"remaining"}),
+    Action.SIGNOUT: frozenset(),
+    Action.STAFF_CREATED: frozenset({"role", "via"}),
+    Action.STAFF_ROLE_CHANGED: frozenset({"old_role", "new_role"}),
+    Action.STAFF_DISABLED: frozenset(),
+    Action.STAFF_ENABLED: frozenset(),
+    Action.STAFF_2FA_RESET: frozenset(),
+    Action.PASSWORD_CHANGED: frozenset(),
+    Action.PASSWORD_RESET: frozenset(),
+    Action.AUDIT_EXPORTED: frozenset({"format", "count"}),
+    Action.AUDIT_CHECKPOINT: frozenset({"sequence", "fingerprint"}),
+    Action.AUDIT_VERIFIED: frozenset({"ok", "checked", "first_bad"}),
+    Action.VAULT_INITIALISED: frozenset({"version", "fingerprint"}),
+    Action.KEY_GRANTED: frozenset({"version", "via"}),
+    Action.KEY_REVOKED: frozenset({"version", "reason"}),
+    Action.KEY_ROTATED: frozenset({"old_version", "new_version", "cases"}),
+    Action.VAULT_RECOVERED: frozenset({"version"}),
+    Action.CASE_RECEIVED: frozenset({"urgency"}),
+    Action.CASE_OPENED: frozenset({"reason"}),
+    Action.CASE_STATUS_VIEWED: frozenset(),
+    Action.CASE_ASSESSED: frozenset({"risk_level", "verified_by", "support"}),
+    Action.CASE_DECLINED: frozenset({"reason", "has_note"}),
+    Action.FUNDING_PROPOSED: frozenset({"amount", "currency", "purpose"}),
+    Action.FUNDING_APPROVED: frozenset({"amount", "currency", "purpose"}),
+    Action.FUNDING_CANCELLED: frozenset({"reason"}),
+    Action.CASE_RELOCATED: frozenset({"region"}),
+    Action.CASE_WITHDRAWN: frozenset({"by"}),
+    Action.CASE_ASSIGNED: frozenset({"assignee"}),
+    Action.CASE_NOTE_ADDED: frozenset(),
+    Action.CASE_HOLD_SET: frozenset({"reason"}),
+    Action.CASE_HOLD_RELEASED: frozenset(),
+    Action.CASE_PURGED: frozenset({"final_state", "rule"}),
+    Action.MESSAGE_SENT: frozenset({"direction"}),
+    Action.FILE_UPLOADED: frozenset({"direction", "kind", "size_kib"}),
+    Action.FILE_DOWNLOADED: frozenset({"kind"}),
+}

@@ -1,0 +1,38 @@
+"""Plain error pages from the one base layout; none reveals anything."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def _error(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
+    return render(request, "error.html", {"title": title, "text": text}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, _("Bad request"), _("The request could not be understood."))
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, _("Not allowed"), _("You do not have access to this page."))
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, _("Not found"), _("There is nothing at this address."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(
+        request, 500, _("Something went wrong"), _("Please try again in a few minutes.")
+    )
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    return _error(
+        request,
+        429,
+        _("Please try again later"),
+        _("Too many attempts have been made. Please wait a while and try again."),
+    )

@@ -1,0 +1,18 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from accounts.admin_site import admin_site
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("staff/", include("accounts.urls")),
+    path("staff/cases/", include("evacuation.staff_urls")),
+    path("audit/", include("audit.urls")),
+    path("admin/", admin_site.urls),
+    path("", include("evacuation.applicant_urls")),
+]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.forbidden"
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"
