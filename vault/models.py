@@ -1,0 +1,134 @@
+"""Key material, every piece of it sealed or wrapped: no row here opens anything by itself.
+
+- `OrgKey`: the organisation's public key per version; its private key exists only as
+  `OrgKeyGrant` rows (sealed to one staff member's personal public key) and as one
+  `RecoverySeal` (sealed to the offline recovery key).
+- `StaffKey`: a staff member's personal key pair, the private half wrapped under
+  Argon2id(password).
+- `CaseKey`: a case's data key sealed to an organisation public key; `ApplicantKey`: the same
+  data key wrapped under Argon2id(receipt code).
+Cases are referred to by their uid string, not a foreign key: the vault imports no other app.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class RecoveryKey(models.Model):
+    """The one public half of the recovery key; the secret that derives it was printed once."""
+
+    public_key = models.BinaryField()
+    fingerprint = models.CharField(max_length=16)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="vault_one_recovery_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery key {self.fingerprint}"
+
+
+class OrgKey(models.Model):
+    version = models.PositiveIntegerField(unique=True)
+    public_key = models.BinaryField()
+    fingerprint = models.CharField(max_length=16)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set when a rotation finished re-sealing every case to a newer version and deleted
+    # every sealed copy of this version's private key.
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version"]
+
+    def __str__(self) -> str:
+        return f"organisation key v{self.version}"
+
+
+class OrgKeyGrant(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vault_grants"
+    )
+    org_key = models.ForeignKey(
+        OrgKey,
+        to_field="version",
+        db_column="org_version",
+        on_delete=models.PROTECT,
+        related_name="grants",
+    )
+    sealed = models.BinaryField()
+    via = models.CharField(max_length=16)  # session | recovery | rotation | init
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org_key"], name="vault_one_grant_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"grant of v{self.org_key_id} to user {self.user_id}"
+
+
+class RecoverySeal(models.Model):
+    org_key = models.OneToOneField(
+        OrgKey,
+        to_field="version",
+        db_column="org_version",
+        on_delete=models.PROTECT,
+        related_name="recovery_seal",
+    )
+    sealed = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"recovery seal of v{self.org_key_id}"
+
+
+class StaffKey(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vault_key"
+    )
+    public_key = models.BinaryField()
+    wrapped_private = models.BinaryField()
+    salt = models.BinaryField()
+    argon2_memory_kib = models.PositiveIntegerField()
+    argon2_iterations = models.PositiveIntegerField()
+    argon2_lanes = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"personal key of user {self.user_id}"
+
+
+class CaseKey(models.Model):
+    case_uid = models.CharField(max_length=64, unique=True)
+    org_key = models.ForeignKey(
+        OrgKey,
+        to_field="version",
+        db_column="org_version",
+        on_delete=models.PROTECT,
+        related_name="case_keys",
+    )
+    sealed = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"case key {self.case_uid}"
+
+
+class ApplicantKey(models.Model):
+    case_uid = models.CharField(max_length=64, unique=True)
+    wrapped = models.BinaryField()
+    salt = models.BinaryField()
+    argon2_memory_kib = models.PositiveIntegerField()
+    argon2_iterations = models.PositiveIntegerField()
+    argon2_lanes = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"applicant key {self.case_uid}"

@@ -1,0 +1,327 @@
+"""The organisation key: set-up, grants, rotation and recovery.
+
+The private key never rests in clear: one `OrgKeyGrant` per staff member (sealed to their
+personal public key) and one `RecoverySeal` (sealed to the recovery public key, whose secret
+was printed once by `init_vault`). Granting takes the private key from a coordinator's
+unlocked session or from the recovery secret; nobody's password is needed.
+
+These functions write no audit events (the vault imports no other app); their callers do,
+inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from base64 import b32decode, b32encode
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from vault import crypto
+from vault.cases import case_dek_info, current_org_key
+from vault.errors import (
+    NoPersonalKey,
+    VaultAlreadyInitialised,
+    VaultError,
+    VaultLocked,
+    VaultNotInitialised,
+    WrongRecoverySecret,
+)
+from vault.models import CaseKey, OrgKey, OrgKeyGrant, RecoveryKey, RecoverySeal, StaffKey
+from vault.session import grant_info, org_keys_from_session
+
+RECOVERY_INFO = b"safe-passage|recovery-key|v1"
+RECOVERY_SECRET_BYTES = 32
+ROTATION_BATCH = 500
+
+
+def _recovery_seal_info(version: int) -> bytes:
+    return f"safe-passage|org-recovery|v{version}".encode()
+
+
+# Recovery secret: 256 random bits as 52 base32 characters in groups of four. Readers confuse
+# 0/O, 1/I and 8/B; base32 has no 0, 1 or 8, so those are read as the letters.
+_CONFUSABLE = str.maketrans({"0": "O", "1": "I", "8": "B"})
+
+
+def _recovery_secret_format(secret: bytes) -> str:
+    text = b32encode(secret).decode().rstrip("=")
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def recovery_secret_parse(text: str) -> bytes:
+    cleaned = re.sub(r"[^A-Za-z0-9]", "", text).upper().translate(_CONFUSABLE)
+    try:
+        secret = b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except ValueError as exc:
+        raise WrongRecoverySecret("That is not a recovery secret.") from exc
+    if len(secret) != RECOVERY_SECRET_BYTES:
+        raise WrongRecoverySecret("That is not a recovery secret.")
+    return secret
+
+
+def _recovery_keypair(recovery_secret: str) -> crypto.KeyPair:
+    keypair = crypto.keypair_derive(recovery_secret_parse(recovery_secret), info=RECOVERY_INFO)
+    stored = RecoveryKey.objects.filter(pk=1).first()
+    if stored is None:
+        raise VaultNotInitialised("The vault is not initialised.")
+    if bytes(stored.public_key) != keypair.public_bytes:
+        raise WrongRecoverySecret("This recovery secret does not belong to this vault.")
+    return keypair
+
+
+def vault_is_initialised() -> bool:
+    return RecoveryKey.objects.exists() or OrgKey.objects.exists()
+
+
+@dataclass
+class VaultInit:
+    recovery_secret: str = field(repr=False)
+    version: int
+    fingerprint: str
+    granted: list = field(default_factory=list)
+
+
+def _org_key_add(*, version: int, recovery_public: bytes, holders: Iterable) -> crypto.KeyPair:
+    keypair = crypto.keypair_generate()
+    OrgKey.objects.create(
+        version=version,
+        public_key=keypair.public_bytes,
+        fingerprint=crypto.fingerprint(keypair.public_bytes),
+    )
+    RecoverySeal.objects.create(
+        org_key_id=version,
+        sealed=crypto.seal(
+            recovery_public, keypair.private_bytes, info=_recovery_seal_info(version)
+        ),
+    )
+    for user in holders:
+        _grant(user, {version: keypair.private_bytes}, via="rotation")
+    return keypair
+
+
+def vault_init(*, grantees: Iterable = ()) -> VaultInit:
+    """Creates the recovery key and organisation key v1; grants `grantees` at once.
+
+    Raises VaultAlreadyInitialised if any key exists. The returned recovery secret is the only
+    copy: show it once, never store or log it."""
+    secret = os.urandom(RECOVERY_SECRET_BYTES)
+    recovery = crypto.keypair_derive(secret, info=RECOVERY_INFO)
+    try:
+        with transaction.atomic():
+            if vault_is_initialised():
+                raise VaultAlreadyInitialised("The vault is already initialised.")
+            RecoveryKey.objects.create(
+                pk=1,
+                public_key=recovery.public_bytes,
+                fingerprint=crypto.fingerprint(recovery.public_bytes),
+            )
+            org = _org_key_add(version=1, recovery_public=recovery.public_bytes, holders=())
+            granted = []
+            for user in grantees:
+                _grant(user, {1: org.private_bytes}, via="init")
+                granted.append(user)
+    except IntegrityError as exc:  # a concurrent init_vault won
+        raise VaultAlreadyInitialised("The vault is already initialised.") from exc
+    return VaultInit(
+        recovery_secret=_recovery_secret_format(secret),
+        version=1,
+        fingerprint=crypto.fingerprint(org.public_bytes),
+        granted=granted,
+    )
+
+
+def _grant(grantee, org_keys: dict[int, bytes], *, via: str) -> None:
+    staff_key = StaffKey.objects.filter(user=grantee).first()
+    if staff_key is None:
+        raise NoPersonalKey("This staff member has no personal key yet.")
+    public = crypto.public_key_load(bytes(staff_key.public_key))
+    for version, private_bytes in org_keys.items():
+        OrgKeyGrant.objects.update_or_create(
+            user=grantee,
+            org_key_id=version,
+            defaults={
+                "sealed": crypto.seal(public, private_bytes, info=grant_info(version, grantee.pk)),
+                "via": via,
+                "created_at": timezone.now(),
+            },
+        )
+
+
+def org_keys_from_recovery(recovery_secret: str) -> dict[int, bytes]:
+    """Every live organisation private key, opened with the recovery secret."""
+    recovery = _recovery_keypair(recovery_secret)
+    keys = {}
+    for seal in RecoverySeal.objects.filter(org_key__destroyed_at__isnull=True):
+        keys[seal.org_key_id] = crypto.unseal(
+            recovery.private, bytes(seal.sealed), info=_recovery_seal_info(seal.org_key_id)
+        )
+    if not keys:
+        raise VaultNotInitialised("No organisation key is sealed to the recovery key.")
+    return keys
+
+
+def _grant_all_live(grantee, org_keys: dict[int, bytes], *, via: str) -> int:
+    current = current_org_key().version
+    live = set(OrgKey.objects.filter(destroyed_at__isnull=True).values_list("version", flat=True))
+    if current not in org_keys:
+        raise VaultLocked("This session does not hold the current organisation key.")
+    with transaction.atomic():
+        _grant(grantee, {v: k for v, k in org_keys.items() if v in live}, via=via)
+    return current
+
+
+def grant_from_session(request: HttpRequest, *, grantee) -> int:
+    """Seals the organisation key held by this unlocked session to `grantee`. The caller checks
+    that the granter may grant and the grantee may open cases. Returns the version granted.
+    Raises VaultLocked, NoPersonalKey."""
+    return _grant_all_live(grantee, org_keys_from_session(request), via="session")
+
+
+def grant_from_recovery(*, grantee, recovery_secret: str) -> int:
+    """Raises WrongRecoverySecret, NoPersonalKey, VaultNotInitialised. Returns the version."""
+    return _grant_all_live(grantee, org_keys_from_recovery(recovery_secret), via="recovery")
+
+
+def grant_revoke(*, grantee) -> int:
+    """Deletes every grant the user holds (takes effect on their next case open)."""
+    deleted, _ = OrgKeyGrant.objects.filter(user=grantee).delete()
+    return deleted
+
+
+def vault_recover(*, recovery_secret: str, grantees: Iterable) -> tuple[int, list]:
+    """Re-grants the organisation key to each grantee that has a personal key (after every
+    staff member lost theirs, e.g. all passwords reset). Returns (version, users granted)."""
+    org_keys = org_keys_from_recovery(recovery_secret)
+    granted = []
+    with transaction.atomic():
+        version = 0
+        for user in grantees:
+            if not StaffKey.objects.filter(user=user).exists():
+                continue
+            version = _grant_all_live(user, org_keys, via="recovery")
+            granted.append(user)
+    return version or current_org_key().version, granted
+
+
+@dataclass
+class Rotation:
+    old_versions: list[int]
+    new_version: int
+    cases: int = 0
+    finished: bool = False
+
+
+def rotation_pending() -> int:
+    """Case keys still sealed to an older organisation key than the current one."""
+    try:
+        current = current_org_key().version
+    except VaultNotInitialised:
+        return 0
+    return CaseKey.objects.filter(org_key_id__lt=current).count()
+
+
+def rotation_start(*, org_keys: dict[int, bytes]) -> Rotation:
+    """Creates version N+1 (sealed to the recovery key and to every holder of N), or, when a
+    rotation was interrupted, picks it up. New case keys go to N+1 from here on."""
+    live = list(OrgKey.objects.filter(destroyed_at__isnull=True).order_by("version"))
+    if not live:
+        raise VaultNotInitialised("The vault is not initialised.")
+    if len(live) == 1:
+        old = live[0]
+        if old.version not in org_keys:
+            raise VaultLocked("The current organisation key is not available.")
+        recovery = RecoveryKey.objects.get(pk=1)
+        holders = [g.user for g in OrgKeyGrant.objects.filter(org_key=old).select_related("user")]
+        try:
+            with transaction.atomic():
+                _org_key_add(
+                    version=old.version + 1,
+                    recovery_public=bytes(recovery.public_key),
+                    holders=holders,
+                )
+        except IntegrityError:
+            pass  # another rotate_org_key started the same version: resume it
+        live = list(OrgKey.objects.filter(destroyed_at__isnull=True).order_by("version"))
+    old_versions = [k.version for k in live[:-1]]
+    missing = [v for v in old_versions if v not in org_keys]
+    if missing:
+        raise VaultLocked(f"Organisation key version(s) {missing} are not available.")
+    return Rotation(old_versions=old_versions, new_version=live[-1].version)
+
+
+def rotation_reseal_batch(
+    rotation: Rotation, *, org_keys: dict[int, bytes], batch_size: int = ROTATION_BATCH
+) -> int:
+    """Re-seals up to `batch_size` case keys to the new version in one transaction; returns
+    how many (0: nothing left). Only the sealed DEK changes, never a payload."""
+    privates = {
+        v: crypto.keypair_from_private_bytes(org_keys[v]).private for v in rotation.old_versions
+    }
+    new = OrgKey.objects.get(version=rotation.new_version)
+    public = crypto.public_key_load(bytes(new.public_key))
+    with transaction.atomic():
+        rows = list(
+            CaseKey.objects.filter(org_key_id__in=rotation.old_versions)
+            .order_by("pk")
+            .select_for_update()
+            .only("pk", "case_uid", "org_key", "sealed")[:batch_size]
+        )
+        for row in rows:
+            info = case_dek_info(row.case_uid)
+            try:
+                dek = crypto.unseal(privates[row.org_key_id], bytes(row.sealed), info=info)
+            except VaultError as exc:
+                raise VaultError(f"Case key row {row.pk} does not open; rotation stopped.") from exc
+            row.sealed = crypto.seal(public, dek, info=info)
+            row.org_key_id = rotation.new_version
+        if rows:
+            CaseKey.objects.bulk_update(rows, ["sealed", "org_key"])
+    rotation.cases += len(rows)
+    return len(rows)
+
+
+def rotation_finish(
+    rotation: Rotation, *, on_finish: Callable[[Rotation], None] | None = None
+) -> bool:
+    """Destroys the old versions (every grant and recovery seal of them) once no case key needs
+    them. `on_finish` runs inside the same transaction (for the audit event). Returns False if
+    case keys still wait (a case was created on the old version meanwhile): reseal again."""
+    with transaction.atomic():
+        list(OrgKey.objects.select_for_update().filter(version__in=rotation.old_versions))
+        if CaseKey.objects.filter(org_key_id__in=rotation.old_versions).exists():
+            return False
+        OrgKeyGrant.objects.filter(org_key_id__in=rotation.old_versions).delete()
+        RecoverySeal.objects.filter(org_key_id__in=rotation.old_versions).delete()
+        OrgKey.objects.filter(version__in=rotation.old_versions).update(destroyed_at=timezone.now())
+        rotation.finished = True
+        if on_finish is not None:
+            on_finish(rotation)
+    return True
+
+
+def org_key_rotate(
+    *,
+    org_keys: dict[int, bytes],
+    batch_size: int = ROTATION_BATCH,
+    progress: Callable[[int], None] | None = None,
+    on_finish: Callable[[Rotation], None] | None = None,
+) -> Rotation:
+    """The whole rotation: start (or resume), re-seal every case key in batches, destroy the old
+    private key. Safe to interrupt and run again. Raises VaultLocked if `org_keys` lacks an
+    old version (from `org_keys_from_recovery` or `org_keys_from_session`)."""
+    rotation = rotation_start(org_keys=org_keys)
+    while True:
+        while done := rotation_reseal_batch(rotation, org_keys=org_keys, batch_size=batch_size):
+            if progress is not None:
+                progress(done)
+        if rotation_finish(rotation, on_finish=on_finish):
+            return rotation
+
+
+def rotate_from_session(request: HttpRequest, **kwargs) -> Rotation:
+    return org_key_rotate(org_keys=org_keys_from_session(request), **kwargs)

@@ -1,0 +1,199 @@
+"""Unlocking the organisation key for one signed-in session.
+
+At the password step the personal key is unwrapped and kept in the session encrypted under
+a random per-session key K; K itself lives only in a separate HttpOnly, SameSite=Strict
+cookie (set by `vault.middleware.SessionKeyCookieMiddleware`). After the second factor the
+personal key opens the user's grants and is dropped; the session keeps the organisation
+private key(s), again only encrypted under K. The sessions table alone therefore holds
+nothing that opens a case; the cookie alone holds a random key and nothing else.
+Logout, session expiry or `lock()` forget it; the middleware then deletes the cookie.
+"""
+
+from __future__ import annotations
+
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from vault import crypto
+from vault.errors import DecryptionFailed, NoPersonalKey, VaultNotInitialised, WrongPassword
+from vault.models import OrgKeyGrant
+
+SESSION_KEY = "vault"
+NEW_KEY_ATTR = "_vault_new_cookie_key"
+FORGET_ATTR = "_vault_forget_cookie"
+
+
+def grant_info(version: int, user_pk) -> bytes:
+    return f"safe-passage|org-grant|v{version}|user|{user_pk}".encode()
+
+
+def _personal_ad(user_pk) -> bytes:
+    return f"safe-passage|session|personal|user|{user_pk}".encode()
+
+
+def _org_ad(version: int, user_pk) -> bytes:
+    return f"safe-passage|session|org|v{version}|user|{user_pk}".encode()
+
+
+def _b64(data: bytes) -> str:
+    return urlsafe_b64encode(data).decode()
+
+
+def _unb64(text: str) -> bytes:
+    return urlsafe_b64decode(text.encode())
+
+
+def cookie_value(key: bytes) -> str:
+    return urlsafe_b64encode(key).decode().rstrip("=")
+
+
+def _cookie_key(request: HttpRequest) -> bytes | None:
+    key = getattr(request, NEW_KEY_ATTR, None)
+    if key is not None:
+        return key
+    raw = request.COOKIES.get(settings.VAULT_SESSION_COOKIE_NAME, "")
+    try:
+        key = urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+    except ValueError:
+        return None
+    return key if len(key) == crypto.KEY_LEN else None
+
+
+def _vault_data(request: HttpRequest) -> dict | None:
+    """The session's vault data, only if it belongs to the user signed in on this request."""
+    session = getattr(request, "session", None)
+    user = getattr(request, "user", None)
+    if session is None or user is None or not user.is_authenticated or not user.is_active:
+        return None
+    data = session.get(SESSION_KEY)
+    if not isinstance(data, dict) or data.get("user") != str(user.pk):
+        return None
+    return data
+
+
+def lock(request: HttpRequest) -> None:
+    """Forgets every key this session held; the response deletes the cookie."""
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_KEY in session:
+        del session[SESSION_KEY]
+    setattr(request, FORGET_ATTR, True)
+
+
+def unlock_begin(request: HttpRequest, *, user, password: str) -> bool:
+    """Call right after the password was checked (and after django's login(), which may flush
+    the session). Returns False when the password no longer opened the personal key (it was
+    set outside the vault): a new personal key was made and the user's grants were dropped."""
+    from vault.staff import _personal_key_new, personal_key_open
+
+    lock(request)
+    intact = True
+    try:
+        keypair = personal_key_open(user=user, password=password)
+    except NoPersonalKey:
+        keypair = _personal_key_new(user=user, password=password)
+    except WrongPassword:
+        keypair = _personal_key_new(user=user, password=password)
+        intact = False
+    key = crypto.random_key()
+    setattr(request, NEW_KEY_ATTR, key)
+    setattr(request, FORGET_ATTR, False)
+    request.session[SESSION_KEY] = {
+        "user": str(user.pk),
+        "pending": _b64(crypto.aead_encrypt(key, keypair.private_bytes, ad=_personal_ad(user.pk))),
+    }
+    return intact
+
+
+def unlock_complete(request: HttpRequest) -> bool:
+    """Call after the second factor passed. Opens the user's grants with the personal key held
+    since `unlock_begin`, keeps the organisation key(s) under K and drops the personal key.
+    Returns True when the current organisation key is now open, False otherwise (no grant,
+    vault not initialised, cookie missing): the session then holds no key at all."""
+    from vault.cases import current_org_key
+
+    data = _vault_data(request)
+    key = _cookie_key(request)
+    if data is None or "pending" not in data or key is None:
+        lock(request)
+        return False
+    user_pk = request.user.pk
+    try:
+        personal = crypto.keypair_from_private_bytes(
+            crypto.aead_decrypt(key, _unb64(data["pending"]), ad=_personal_ad(user_pk))
+        )
+    except (DecryptionFailed, ValueError):
+        lock(request)
+        return False
+    org: dict[str, str] = {}
+    grants = OrgKeyGrant.objects.filter(user_id=user_pk, org_key__destroyed_at__isnull=True)
+    for grant in grants:
+        version = grant.org_key_id
+        try:
+            private_bytes = crypto.unseal(
+                personal.private, bytes(grant.sealed), info=grant_info(version, user_pk)
+            )
+        except DecryptionFailed:
+            continue  # sealed to an older personal key; useless, harmless
+        org[str(version)] = _b64(
+            crypto.aead_encrypt(key, private_bytes, ad=_org_ad(version, user_pk))
+        )
+    try:
+        current = current_org_key().version
+    except VaultNotInitialised:
+        current = None
+    if not org:
+        lock(request)
+        return False
+    request.session[SESSION_KEY] = {"user": str(user_pk), "org": org}
+    return str(current) in org
+
+
+def org_private_bytes(request: HttpRequest, *, version: int) -> bytes | None:
+    """The organisation private key of `version` if this session unlocked it, the cookie key is
+    present and the user still holds the grant (a withdrawn grant takes effect at once)."""
+    data = _vault_data(request)
+    key = _cookie_key(request)
+    if data is None or key is None or str(version) not in data.get("org", {}):
+        return None
+    if not OrgKeyGrant.objects.filter(user_id=request.user.pk, org_key_id=version).exists():
+        return None
+    try:
+        return crypto.aead_decrypt(
+            key, _unb64(data["org"][str(version)]), ad=_org_ad(version, request.user.pk)
+        )
+    except (DecryptionFailed, ValueError):
+        return None
+
+
+def org_private_key(request: HttpRequest, *, version: int):
+    raw = org_private_bytes(request, version=version)
+    return None if raw is None else crypto.keypair_from_private_bytes(raw).private
+
+
+def org_keys_from_session(request: HttpRequest) -> dict[int, bytes]:
+    """Every organisation private key this session holds, by version (for granting, rotating)."""
+    data = _vault_data(request) or {}
+    keys = {}
+    for version in data.get("org", {}):
+        raw = org_private_bytes(request, version=int(version))
+        if raw is not None:
+            keys[int(version)] = raw
+    return keys
+
+
+def is_unlocked(request: HttpRequest) -> bool:
+    """Whether this session can open cases sealed to the current organisation key."""
+    from vault.cases import current_org_key
+
+    try:
+        version = current_org_key().version
+    except VaultNotInitialised:
+        return False
+    return org_private_bytes(request, version=version) is not None
+
+
+def has_vault_data(request: HttpRequest) -> bool:
+    session = getattr(request, "session", None)
+    return session is not None and SESSION_KEY in session

@@ -1,0 +1,99 @@
+"""Staff personal keys: an HPKE key pair whose private half is wrapped under Argon2id(password).
+
+Grants of the organisation key are sealed to the personal public key, so granting needs
+nobody's password, and only the staff member's password (at sign-in) opens them.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from vault import crypto
+from vault.errors import NoPersonalKey, WrongPassword
+from vault.models import OrgKeyGrant, StaffKey
+
+
+def _wrap_ad(user_pk) -> bytes:
+    return b"safe-passage|staff-key|" + str(user_pk).encode()
+
+
+def _wrap(user_pk, private_bytes: bytes, password: str) -> dict:
+    params = crypto.Argon2Params.from_settings()
+    salt = crypto.random_salt()
+    kek = crypto.argon2_key(password.encode("utf-8"), salt=salt, params=params)
+    return {
+        "wrapped_private": crypto.aead_encrypt(kek, private_bytes, ad=_wrap_ad(user_pk)),
+        "salt": salt,
+        "argon2_memory_kib": params.memory_kib,
+        "argon2_iterations": params.iterations,
+        "argon2_lanes": params.lanes,
+        "updated_at": timezone.now(),
+    }
+
+
+def _personal_key_new(*, user, password: str) -> crypto.KeyPair:
+    keypair = crypto.keypair_generate()
+    fields = _wrap(user.pk, keypair.private_bytes, password)
+    with transaction.atomic():
+        OrgKeyGrant.objects.filter(user=user).delete()
+        StaffKey.objects.update_or_create(
+            user=user,
+            defaults={**fields, "public_key": keypair.public_bytes, "created_at": timezone.now()},
+        )
+    return keypair
+
+
+def personal_key_create(*, user, password: str) -> int:
+    """A new personal key for the user, replacing any old one. Grants sealed to the old key can
+    no longer be opened, so they are deleted; returns how many (a coordinator must grant again)."""
+    with transaction.atomic():
+        dropped = OrgKeyGrant.objects.filter(user=user).count()
+        _personal_key_new(user=user, password=password)
+    return dropped
+
+
+def personal_key_open(*, user, password: str) -> crypto.KeyPair:
+    """Raises NoPersonalKey, or WrongPassword when the password does not unwrap it."""
+    staff_key = StaffKey.objects.filter(user=user).first()
+    if staff_key is None:
+        raise NoPersonalKey("No personal key.")
+    params = crypto.Argon2Params(
+        staff_key.argon2_memory_kib, staff_key.argon2_iterations, staff_key.argon2_lanes
+    )
+    kek = crypto.argon2_key(password.encode("utf-8"), salt=bytes(staff_key.salt), params=params)
+    try:
+        raw = crypto.aead_decrypt(kek, staff_key.wrapped_private, ad=_wrap_ad(user.pk))
+    except crypto.DecryptionFailed as exc:
+        raise WrongPassword("The password does not open the personal key.") from exc
+    return crypto.keypair_from_private_bytes(raw)
+
+
+def personal_key_rewrap(*, user, old_password: str, new_password: str) -> None:
+    """Password change: same key pair (grants stay valid), wrapped under the new password.
+
+    A user with no personal key yet gets a new one. Raises WrongPassword if the old password
+    does not open the key (the caller's transaction then rolls the password change back)."""
+    try:
+        keypair = personal_key_open(user=user, password=old_password)
+    except NoPersonalKey:
+        personal_key_create(user=user, password=new_password)
+        return
+    fields = _wrap(user.pk, keypair.private_bytes, new_password)
+    StaffKey.objects.filter(user=user).update(**fields)
+
+
+def has_personal_key(user) -> bool:
+    return StaffKey.objects.filter(user=user).exists()
+
+
+def has_grant(user) -> bool:
+    """Whether the user holds a grant for the current organisation key version."""
+    from vault.cases import current_org_key
+    from vault.errors import VaultNotInitialised
+
+    try:
+        version = current_org_key().version
+    except VaultNotInitialised:
+        return False
+    return OrgKeyGrant.objects.filter(user=user, org_key_id=version).exists()
