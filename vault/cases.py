@@ -24,12 +24,13 @@ from vault import crypto
 from vault.errors import (
     CaseKeyMissing,
     DecryptionFailed,
+    NoGrant,
     VaultError,
     VaultLocked,
     VaultNotInitialised,
     WrongCode,
 )
-from vault.models import ApplicantKey, CaseKey, OrgKey
+from vault.models import ApplicantKey, CaseKey, OrgKey, OrgKeyGrant
 
 RECEIPT_GROUPS = 5
 RECEIPT_GROUP_DIGITS = 4  # 20 decimal digits: about 66 bits
@@ -174,8 +175,9 @@ def case_key_create(*, case_uid: str, receipt_code: str) -> CaseCipher:
 def case_cipher_for_staff(request: HttpRequest, *, case_uid: str) -> CaseCipher:
     """Opens the case with the organisation key held by this unlocked session.
 
-    Raises VaultLocked (no unlocked session, or it lacks the key version the case needs:
-    sign in again), NoGrant (a VaultLocked: the grant was withdrawn), CaseKeyMissing."""
+    Raises NoGrant (a VaultLocked: the user holds no grant for the key the case needs; a
+    coordinator must grant), VaultLocked (the session is not unlocked or lacks that key
+    version, e.g. after a rotation: sign in again), CaseKeyMissing (shredded)."""
     from vault.session import org_private_key
 
     case_uid = str(case_uid)
@@ -184,7 +186,15 @@ def case_cipher_for_staff(request: HttpRequest, *, case_uid: str) -> CaseCipher:
         raise CaseKeyMissing("This case has no key.")
     private = org_private_key(request, version=case_key.org_key_id)
     if private is None:
-        raise VaultLocked("This session cannot open cases.")
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and not OrgKeyGrant.objects.filter(
+                user_id=user.pk, org_key_id=case_key.org_key_id
+            ).exists()
+        ):
+            raise NoGrant("No grant for the organisation key this case needs.")
+        raise VaultLocked("This session cannot open cases: sign in again.")
     try:
         dek = crypto.unseal(private, bytes(case_key.sealed), info=case_dek_info(case_uid))
     except DecryptionFailed as exc:

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.factories import VaultBrowser, make_staff, vault_ready
+from vault import cases, crypto
+from vault.errors import DecryptionFailed, VaultLocked
+from vault.models import CaseKey, OrgKey, OrgKeyGrant, RecoverySeal
+from vault.org import (
+    org_key_rotate,
+    org_keys_from_recovery,
+    rotate_from_session,
+    rotation_reseal_batch,
+    rotation_start,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def make_cases(count: int) -> dict[str, tuple[str, bytes]]:
+    made = {}
+    for i in range(count):
+        uid = str(uuid.uuid4())
+        code = cases.receipt_code_new()
+        cipher = cases.case_key_create(case_uid=uid, receipt_code=code)
+        made[uid] = (code, cipher.encrypt("intake", f"case {i}".encode()))
+    return made
+
+
+def staff_reads(browser: VaultBrowser, uid: str, blob: bytes) -> bytes:
+    return browser.run(
+        lambda r: cases.case_cipher_for_staff(r, case_uid=uid).decrypt("intake", blob)
+    )
+
+
+def test_rotation_on_a_thousand_cases_keeps_every_case_readable_and_destroys_the_old_key():
+    alice = make_staff(username="alice", totp=False)
+    bob = make_staff(username="bob", totp=False)
+    secret = vault_ready(alice, bob)
+    made = make_cases(1000)
+    old_private = org_keys_from_recovery(secret)[1]
+    seen = []
+
+    rotation = org_key_rotate(
+        org_keys=org_keys_from_recovery(secret), batch_size=128, progress=seen.append
+    )
+
+    assert (rotation.old_versions, rotation.new_version, rotation.cases) == ([1], 2, 1000)
+    assert sum(seen) == 1000 and max(seen) == 128
+    assert set(CaseKey.objects.values_list("org_key_id", flat=True)) == {2}
+    assert not OrgKeyGrant.objects.filter(org_key_id=1).exists()
+    assert not RecoverySeal.objects.filter(org_key_id=1).exists()
+    assert OrgKey.objects.get(version=1).destroyed_at is not None
+    assert set(OrgKeyGrant.objects.values_list("user__username", flat=True)) == {"alice", "bob"}
+    # The old private key opens none of the re-sealed case keys.
+    old = crypto.keypair_from_private_bytes(old_private).private
+    for row in CaseKey.objects.all()[:50]:
+        with pytest.raises(DecryptionFailed):
+            crypto.unseal(old, bytes(row.sealed), info=cases.case_dek_info(row.case_uid))
+    # Staff (after signing in again) and applicants still read every case.
+    browser = VaultBrowser(alice)
+    assert browser.sign_in() is True
+
+    def read_all(request):
+        return [
+            cases.case_cipher_for_staff(request, case_uid=uid).decrypt("intake", blob)
+            for uid, (_, blob) in made.items()
+        ]
+
+    assert browser.run(read_all) == [f"case {i}".encode() for i in range(1000)]
+    for uid, (code, blob) in list(made.items())[::100]:
+        applicant = cases.case_cipher_for_applicant(case_uid=uid, receipt_code=code)
+        assert applicant.decrypt("intake", blob).startswith(b"case ")
+
+
+def test_an_interrupted_rotation_resumes_where_it_stopped():
+    alice = make_staff(username="alice", totp=False)
+    secret = vault_ready(alice)
+    made = make_cases(30)
+    keys = org_keys_from_recovery(secret)
+    rotation = rotation_start(org_keys=keys)
+    assert rotation_reseal_batch(rotation, org_keys=keys, batch_size=10) == 10
+    # The process dies here. A case arrives meanwhile: it is sealed to the new version.
+    made.update(make_cases(1))
+    assert CaseKey.objects.filter(org_key_id=1).count() == 20
+
+    again = org_key_rotate(org_keys=org_keys_from_recovery(secret), batch_size=7)
+
+    assert again.new_version == 2 and again.cases == 20
+    assert OrgKey.objects.filter(destroyed_at__isnull=True).count() == 1
+    browser = VaultBrowser(alice)
+    browser.sign_in()
+    for uid, (_, blob) in made.items():
+        staff_reads(browser, uid, blob)
+
+
+def test_a_session_unlocked_before_the_rotation_must_sign_in_again():
+    alice = make_staff(username="alice", totp=False)
+    secret = vault_ready(alice)
+    made = make_cases(3)
+    browser = VaultBrowser(alice)
+    browser.sign_in()
+    org_key_rotate(org_keys=org_keys_from_recovery(secret))
+    uid, (_, blob) = next(iter(made.items()))
+    with pytest.raises(VaultLocked):
+        staff_reads(browser, uid, blob)
+    browser.sign_in()
+    staff_reads(browser, uid, blob)
+
+
+def test_a_coordinators_unlocked_session_can_rotate_without_the_recovery_secret():
+    alice = make_staff(username="alice", totp=False)
+    secret = vault_ready(alice)
+    made = make_cases(5)
+    browser = VaultBrowser(alice)
+    browser.sign_in()
+    rotation = browser.run(rotate_from_session)
+    assert rotation.new_version == 2 and rotation.cases == 5
+    # The recovery secret still works for the new version.
+    assert set(org_keys_from_recovery(secret)) == {2}
+    browser.sign_in()
+    for uid, (_, blob) in made.items():
+        staff_reads(browser, uid, blob)
+
+
+def test_rotation_needs_the_old_private_key():
+    vault_ready()
+    with pytest.raises(VaultLocked):
+        org_key_rotate(org_keys={})
+    assert OrgKey.objects.count() == 1
