@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import re
+import uuid
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Role
+from tests.factories import VaultBrowser, make_staff
+from vault import cases, staff
+from vault.models import OrgKey, OrgKeyGrant, RecoveryKey
+
+pytestmark = pytest.mark.django_db
+
+SECRET_PATTERN = re.compile(r"^    ([A-Z2-7]{4}(?:-[A-Z2-7]{4}){12})$", re.MULTILINE)
+
+
+def init_vault(*args) -> str:
+    out = StringIO()
+    call_command("init_vault", *args, stdout=out)
+    return out.getvalue()
+
+
+def recovery_file(tmp_path, secret: str):
+    path = tmp_path / "recovery.txt"
+    path.write_text(secret + "\n")
+    return str(path)
+
+
+def test_init_vault_prints_the_recovery_secret_once_and_stores_only_its_public_key():
+    output = init_vault()
+    secrets_shown = SECRET_PATTERN.findall(output)
+    assert len(secrets_shown) == 1
+    assert "offline" in output
+    assert OrgKey.objects.get().version == 1
+    stored = bytes(RecoveryKey.objects.get().public_key)
+    assert secrets_shown[0].encode() not in stored
+
+
+def test_init_vault_refuses_to_run_twice():
+    init_vault()
+    before = bytes(OrgKey.objects.get().public_key)
+    with pytest.raises(CommandError, match="already initialised"):
+        init_vault()
+    assert OrgKey.objects.count() == 1
+    assert bytes(OrgKey.objects.get().public_key) == before
+
+
+def test_init_vault_may_be_told_that_an_existing_vault_is_fine():
+    init_vault()
+    assert "already initialised" in init_vault("--exists-ok")
+    assert OrgKey.objects.count() == 1
+
+
+def test_init_vault_can_grant_the_first_staff_at_once():
+    alice = make_staff(username="alice", totp=False)
+    output = init_vault("--grant", "alice")
+    assert "Granted to alice" in output
+    assert staff.has_grant(alice)
+
+
+def test_grant_key_grants_with_the_recovery_secret_from_a_file(tmp_path):
+    secret = SECRET_PATTERN.findall(init_vault())[0]
+    bob = make_staff(username="bob", totp=False)
+    out = StringIO()
+    call_command("grant_key", "bob", "--recovery-file", recovery_file(tmp_path, secret), stdout=out)
+    assert "Granted organisation key v1 to bob" in out.getvalue()
+    assert VaultBrowser(bob).sign_in() is True
+
+
+def test_grant_key_accepts_a_secret_typed_in_lower_case_with_spaces(tmp_path):
+    secret = SECRET_PATTERN.findall(init_vault())[0]
+    bob = make_staff(username="bob", totp=False)
+    typed = secret.lower().replace("-", " ")
+    call_command("grant_key", "bob", "--recovery-file", recovery_file(tmp_path, typed))
+    assert staff.has_grant(bob)
+
+
+def test_grant_key_refuses_a_wrong_recovery_secret(tmp_path):
+    init_vault()
+    make_staff(username="bob", totp=False)
+    other = "ABCD-" * 12 + "ABCD"
+    with pytest.raises(CommandError, match="does not belong"):
+        call_command("grant_key", "bob", "--recovery-file", recovery_file(tmp_path, other))
+    assert not OrgKeyGrant.objects.exists()
+
+
+def test_grant_key_refuses_roles_that_do_not_open_cases(tmp_path):
+    secret = SECRET_PATTERN.findall(init_vault())[0]
+    make_staff(username="carol", role=Role.AUDITOR, totp=False)
+    with pytest.raises(CommandError, match="does not open cases"):
+        call_command("grant_key", "carol", "--recovery-file", recovery_file(tmp_path, secret))
+    assert not OrgKeyGrant.objects.exists()
+
+
+def test_grant_key_never_takes_the_secret_on_the_command_line():
+    init_vault()
+    make_staff(username="bob", totp=False)
+    with pytest.raises(CommandError):
+        call_command("grant_key", "bob", "ABCD-ABCD")
+
+
+def test_rotate_org_key_rotates_and_can_be_run_again(tmp_path):
+    secret = SECRET_PATTERN.findall(init_vault())[0]
+    uid = str(uuid.uuid4())
+    cipher = cases.case_key_create(case_uid=uid, receipt_code="1111-2222-3333-4444-5555")
+    blob = cipher.encrypt("intake", b"hello")
+    path = recovery_file(tmp_path, secret)
+    out = StringIO()
+    call_command("rotate_org_key", "--recovery-file", path, "--no-progress", stdout=out)
+    assert "1 case keys re-sealed to v2" in out.getvalue()
+    call_command("rotate_org_key", "--recovery-file", path, "--no-progress", stdout=StringIO())
+    assert list(OrgKey.objects.filter(destroyed_at__isnull=True).values_list("version")) == [(3,)]
+    again = cases.case_cipher_for_applicant(case_uid=uid, receipt_code="1111 2222 3333 4444 5555")
+    assert again.decrypt("intake", blob) == b"hello"
+
+
+def test_recovery_works_after_every_staff_member_lost_their_key(tmp_path):
+    alice = make_staff(username="alice", totp=False)
+    bob = make_staff(username="bob", totp=False)
+    make_staff(username="carol", role=Role.AUDITOR, totp=False)
+    secret = SECRET_PATTERN.findall(init_vault("--grant", "alice", "--grant", "bob"))[0]
+    uid = str(uuid.uuid4())
+    blob = cases.case_key_create(case_uid=uid, receipt_code="1234").encrypt("intake", b"kept")
+    # Every password is reset: every personal key is new, every grant is gone.
+    for user in (alice, bob):
+        staff.personal_key_create(user=user, password="a brand new passphrase 1")
+    assert not OrgKeyGrant.objects.exists()
+
+    out = StringIO()
+    call_command(
+        "recover_vault", "--all", "--recovery-file", recovery_file(tmp_path, secret), stdout=out
+    )
+
+    assert "to alice" in out.getvalue() and "to bob" in out.getvalue()
+    assert "carol" not in out.getvalue()
+    browser = VaultBrowser(bob)
+    assert browser.sign_in("a brand new passphrase 1") is True
+    opened = browser.run(
+        lambda r: cases.case_cipher_for_staff(r, case_uid=uid).decrypt("intake", blob)
+    )
+    assert opened == b"kept"
+
+
+def test_recover_vault_needs_names_or_all(tmp_path):
+    init_vault()
+    with pytest.raises(CommandError, match="--all"):
+        call_command("recover_vault", "--recovery-file", recovery_file(tmp_path, "x"))
