@@ -17,7 +17,7 @@ from base64 import b32decode, b32encode
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -280,9 +280,22 @@ def rotation_reseal_batch(
             row.sealed = crypto.seal(public, dek, info=info)
             row.org_key_id = rotation.new_version
         if rows:
-            CaseKey.objects.bulk_update(rows, ["sealed", "org_key"])
+            _save_resealed(rows)
     rotation.cases += len(rows)
     return len(rows)
+
+
+def _save_resealed(rows: list[CaseKey]) -> None:
+    # One statement per row, sent as a batch (psycopg pipelines executemany): several times
+    # faster than bulk_update's CASE WHEN, which is what keeps 100,000 cases under a minute.
+    table = connection.ops.quote_name(CaseKey._meta.db_table)
+    sealed = connection.ops.quote_name(CaseKey._meta.get_field("sealed").column)
+    version = connection.ops.quote_name(CaseKey._meta.get_field("org_key").column)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {sealed} = %s, {version} = %s WHERE id = %s",  # noqa: S608
+            [(row.sealed, row.org_key_id, row.pk) for row in rows],
+        )
 
 
 def rotation_finish(

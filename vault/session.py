@@ -67,6 +67,10 @@ def _vault_data(request: HttpRequest) -> dict | None:
     user = getattr(request, "user", None)
     if session is None or user is None or not user.is_authenticated or not user.is_active:
         return None
+    # django-otp marks the user; a session whose second factor did not pass opens nothing.
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and not is_verified():
+        return None
     data = session.get(SESSION_KEY)
     if not isinstance(data, dict) or data.get("user") != str(user.pk):
         return None

@@ -164,3 +164,11 @@ def test_an_auditor_without_a_grant_opens_nothing(case):
     assert browser.sign_in() is False
     with pytest.raises(NoGrant):
         browser.run(open_case(*case))
+
+
+def test_a_session_whose_second_factor_is_not_verified_opens_nothing(alice, case):
+    browser = VaultBrowser(alice)
+    browser.sign_in()
+    alice.is_verified = lambda: False  # as django-otp marks a user without a passed device
+    with pytest.raises(VaultLocked):
+        browser.run(open_case(*case))
