@@ -1,0 +1,139 @@
+"""The applicant's pages. They share no template, session or cookie with the staff side.
+
+Rules these views keep: nothing here reads or writes request.session; the
+receipt code travels only in POST bodies and in the page that answers them; no
+address is stored (rate limits keep a keyed hash for at most an hour).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from evacuation import services
+from evacuation.forms import IntakeForm, ReceiptCodeForm
+from evacuation.models import State
+from evacuation.ratelimit import rate_limited
+from vault.errors import VaultError
+
+# One message for a wrong, unknown, malformed or empty code: it must not tell them apart.
+CODE_NOT_FOUND = _(
+    "We could not find a request with this code. Check each digit and try again. "
+    "If you have lost your code, you can send a new request."
+)
+
+STATE_TEXT = {
+    State.RECEIVED: _(
+        "We have received your request. A caseworker will read it and contact you the way "
+        "you asked. Urgent requests are read first."
+    ),
+    State.ASSESSED: _(
+        "A caseworker has read your request and is working on the next steps. They will "
+        "contact you the way you asked."
+    ),
+    State.FUNDED: _(
+        "Support for your journey has been approved. A caseworker will contact you about "
+        "the next steps."
+    ),
+    State.RELOCATED: _("Your relocation has been recorded as completed. We wish you safety."),
+    State.DECLINED: _(
+        "We are sorry: we cannot help with this request. This does not mean we doubt you. "
+        "If your situation changes, you can send a new request."
+    ),
+    State.WITHDRAWN: _(
+        "This request has been withdrawn. No one will act on it. If you need help again, "
+        "you can send a new request."
+    ),
+}
+
+
+def no_referrer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Links from applicant pages must not tell another site where the person came from."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
+
+
+def _page(request: HttpRequest, template: str, context: dict | None = None) -> HttpResponse:
+    context = {
+        "quick_exit_url": settings.QUICK_EXIT_URL,
+        "retention_days": settings.RETENTION_DAYS,
+        **(context or {}),
+    }
+    return render(request, f"evacuation/applicant/{template}", context)
+
+
+@no_referrer
+@require_http_methods(["GET", "HEAD"])
+def home(request: HttpRequest) -> HttpResponse:
+    return _page(request, "home.html")
+
+
+@no_referrer
+@require_http_methods(["GET", "HEAD", "POST"])
+@rate_limited("intake")
+def request_form(request: HttpRequest) -> HttpResponse:
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case, receipt_code = services.case_submit(form_data=form.cleaned_data)
+        except VaultError:
+            # No organisation key to seal to: keep what they typed and say plainly to come back.
+            response = _page(request, "request.html", {"form": form, "unavailable": True})
+            response.status_code = 503
+            return response
+        # Rendered straight from the POST answer: the code is never in a URL, a redirect or a log.
+        return _page(
+            request, "received.html", {"receipt_code": receipt_code, "reference": case.reference}
+        )
+    return _page(request, "request.html", {"form": form})
+
+
+@no_referrer
+@require_http_methods(["GET", "HEAD", "POST"])
+@rate_limited("code")
+def status(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _page(request, "status_lookup.html", {"form": ReceiptCodeForm()})
+    form = ReceiptCodeForm(request.POST)
+    case = services.case_find_by_code(receipt_code=form.data.get("code", "").strip()[:64])
+    if not form.is_valid() or case is None:
+        return _page(
+            request, "status_lookup.html", {"form": ReceiptCodeForm(), "error": CODE_NOT_FOUND}
+        )
+    code = form.cleaned_data["code"]
+    step = request.POST.get("step", "check")
+    if step == "confirm_withdraw" and case.is_open:
+        return _page(request, "withdraw_confirm.html", {"case": case, "code": code})
+    just_withdrawn = False
+    if step == "withdraw":
+        try:
+            services.case_withdraw(case=case, actor="applicant")
+            just_withdrawn = True
+        except (TransitionNotAllowed, ConcurrentTransition):
+            # Already closed, or changed a moment ago: the page below shows where it stands now.
+            case = type(case).objects.get(pk=case.pk)
+    else:
+        services.case_status_viewed(case=case)
+    return _page(
+        request,
+        "status.html",
+        {
+            "case": case,
+            "code": code,
+            "state_text": STATE_TEXT[case.state],
+            "just_withdrawn": just_withdrawn,
+        },
+    )

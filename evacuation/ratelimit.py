@@ -1,0 +1,56 @@
+"""Per-source and global limits on the applicant's expensive or guessable actions.
+
+The source is a keyed hash of REMOTE_ADDR (a key derived from SECRET_KEY for
+this purpose only), so the buckets table never holds an address, and its rows
+are deleted within an hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
+
+from config.errors import too_many_requests
+from evacuation.models import TokenBucket
+
+# scope -> (per-source capacity setting, global capacity setting)
+SCOPES = {
+    "intake": ("RATE_LIMIT_INTAKE_PER_SOURCE", "RATE_LIMIT_INTAKE_GLOBAL"),
+    "code": ("RATE_LIMIT_CODE_PER_SOURCE", "RATE_LIMIT_CODE_GLOBAL"),
+}
+
+
+def source_key(request: HttpRequest, scope: str) -> str:
+    address = request.META.get("REMOTE_ADDR", "")
+    digest = salted_hmac("evacuation.ratelimit.source", f"{scope}|{address}", algorithm="sha256")
+    return f"{scope}:src:{digest.hexdigest()}"
+
+
+def allowed(request: HttpRequest, scope: str) -> bool:
+    if not settings.RATE_LIMITS_ENABLED:
+        return True
+    per_source, overall = (getattr(settings, name) for name in SCOPES[scope])
+    window = settings.RATE_LIMIT_WINDOW_SECONDS
+    # The per-source bucket goes first so one noisy source cannot drain the global one alone.
+    if not TokenBucket.authorize(source_key(request, scope), per_source, window):
+        return False
+    return TokenBucket.authorize(f"{scope}:all", overall, window)
+
+
+def rate_limited(scope: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable:
+    """Answers 429 before the view runs when the scope's tokens are spent."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method in methods and not allowed(request, scope):
+                return too_many_requests(request)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
