@@ -241,3 +241,11 @@ LOGGING = {
     # Request logs would carry paths and addresses: Django's request logger stays quiet.
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
 }
+
+# evacuation rate limits: tokens per RATE_LIMIT_WINDOW_SECONDS, per source (keyed hash of the
+# address) and for everyone together; on /request/ submissions and on receipt-code attempts.
+RATE_LIMIT_WINDOW_SECONDS = env_int("RATE_LIMIT_WINDOW_SECONDS", 3600)
+RATE_LIMIT_INTAKE_PER_SOURCE = env_int("RATE_LIMIT_INTAKE_PER_SOURCE", 10)
+RATE_LIMIT_INTAKE_GLOBAL = env_int("RATE_LIMIT_INTAKE_GLOBAL", 600)
+RATE_LIMIT_CODE_PER_SOURCE = env_int("RATE_LIMIT_CODE_PER_SOURCE", 30)
+RATE_LIMIT_CODE_GLOBAL = env_int("RATE_LIMIT_CODE_GLOBAL", 3000)
