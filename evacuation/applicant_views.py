@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -82,8 +83,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @no_referrer
+@sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 @rate_limited("intake")
+@sensitive_variables()
 def request_form(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -102,8 +105,10 @@ def request_form(request: HttpRequest) -> HttpResponse:
 
 
 @no_referrer
+@sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 @rate_limited("code")
+@sensitive_variables()
 def status(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, "status_lookup.html", {"form": ReceiptCodeForm()})

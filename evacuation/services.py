@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
 from audit.actions import Action
@@ -35,6 +36,7 @@ PAYLOAD_FIELDS = (
 )
 
 
+@sensitive_variables()
 def case_submit(*, form_data: dict[str, Any]) -> tuple[Case, str]:
     """Creates a case in `received`; returns it with the receipt code, which is never stored."""
     payload = {"v": PAYLOAD_VERSION, **{name: form_data.get(name) for name in PAYLOAD_FIELDS}}
@@ -73,6 +75,7 @@ def _save_with_fresh_reference(case: Case, attempts: int = 5) -> None:
             case.reference = reference_new()
 
 
+@sensitive_variables()
 def case_find_by_code(*, receipt_code: str) -> Case | None:
     """The one way an applicant reaches a case. A wrong code and no case look the same."""
     if not receipt_code:
@@ -123,6 +126,7 @@ def case_withdraw(*, case: Case, actor) -> Case:
     return case
 
 
+@sensitive_variables()
 def case_open(*, request: HttpRequest, case: Case, actor, reason: str) -> dict[str, Any]:
     """Decrypts the intake for one staff member, for a stated reason, and records that it happened.
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from evacuation import selectors, services
@@ -38,6 +39,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("view_cases")
+@sensitive_variables()
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """Facts on GET; the decrypted intake only in the answer to an "Open" POST with a reason."""
     context: dict = {"may_open": request.user.may("open_case")}
