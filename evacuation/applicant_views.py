@@ -76,6 +76,12 @@ def _page(request: HttpRequest, template: str, context: dict | None = None) -> H
     return render(request, f"evacuation/applicant/{template}", context)
 
 
+def too_many_attempts(request: HttpRequest) -> HttpResponse:
+    response = _page(request, "too_many.html")
+    response.status_code = 429
+    return response
+
+
 @no_referrer
 @require_http_methods(["GET", "HEAD"])
 def home(request: HttpRequest) -> HttpResponse:
@@ -85,7 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @no_referrer
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
-@rate_limited("intake")
+@rate_limited("intake", refuse=too_many_attempts)
 @sensitive_variables()
 def request_form(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None)
@@ -107,7 +113,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
 @no_referrer
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
-@rate_limited("code")
+@rate_limited("code", refuse=too_many_attempts)
 @sensitive_variables()
 def status(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":

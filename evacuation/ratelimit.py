@@ -41,14 +41,19 @@ def allowed(request: HttpRequest, scope: str) -> bool:
     return TokenBucket.authorize(f"{scope}:all", overall, window)
 
 
-def rate_limited(scope: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable:
-    """Answers 429 before the view runs when the scope's tokens are spent."""
+def rate_limited(
+    scope: str,
+    *,
+    methods: tuple[str, ...] = ("POST",),
+    refuse: Callable[[HttpRequest], HttpResponse] = too_many_requests,
+) -> Callable:
+    """Answers 429 (through `refuse`) before the view runs when the scope's tokens are spent."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method in methods and not allowed(request, scope):
-                return too_many_requests(request)
+                return refuse(request)
             return view(request, *args, **kwargs)
 
         return wrapped

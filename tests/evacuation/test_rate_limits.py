@@ -39,7 +39,10 @@ def test_it_refuses_a_third_request_from_one_source_with_a_plain_429(limits):
     assert client.post("/request/", intake_data()).status_code == 200
     response = client.post("/request/", intake_data())
     assert response.status_code == 429
-    assert "Please try again later" in response.content.decode()
+    page = response.content.decode()
+    assert "Please try again later" in page
+    assert 'class="quick-exit"' in page  # still an applicant page
+    assert response["Referrer-Policy"] == "no-referrer"
     assert Case.objects.count() == 2
 
 
