@@ -41,6 +41,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -85,7 +86,7 @@ def main() -> int:
 
         keys = org_keys_from_recovery(result.recovery_secret)
         start = time.perf_counter()
-        rotation = org_key_rotate(org_keys=keys, batch_size=args.batch_size)
+        rotation = org_key_rotate(org_keys=keys, batch_size=args.batch_size, workers=args.workers)
         rotate_s = time.perf_counter() - start
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -101,7 +102,8 @@ def main() -> int:
     print(f"created {args.cases} case keys in {fill_s:.1f} s")
     print(
         f"rotation: {rotation.cases} case keys in {rotate_s:.1f} s = {rate:,.0f}/s "
-        f"(batch {args.batch_size}); 100,000 would take about {100_000 / rate:.0f} s"
+        f"(batch {args.batch_size}, {args.workers} worker(s)); "
+        f"100,000 would take about {100_000 / rate:.0f} s"
     )
     return 0
 

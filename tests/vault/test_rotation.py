@@ -130,3 +130,15 @@ def test_rotation_needs_the_old_private_key():
     with pytest.raises(VaultLocked):
         org_key_rotate(org_keys={})
     assert OrgKey.objects.count() == 1
+
+
+def test_rotation_spread_over_worker_processes_gives_the_same_result():
+    alice = make_staff(username="alice", totp=False)
+    secret = vault_ready(alice)
+    made = make_cases(40)
+    rotation = org_key_rotate(org_keys=org_keys_from_recovery(secret), batch_size=16, workers=2)
+    assert rotation.cases == 40
+    browser = VaultBrowser(alice)
+    browser.sign_in()
+    for i, (uid, (_, blob)) in enumerate(made.items()):
+        assert staff_reads(browser, uid, blob) == f"case {i}".encode()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from audit.services import record
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -22,6 +24,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         add_recovery_arguments(parser)
         parser.add_argument("--batch-size", type=int, default=ROTATION_BATCH)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(4, os.cpu_count() or 1),
+            help="Processes doing the HPKE work (default: CPUs, at most 4).",
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *args, **options) -> None:
@@ -63,6 +71,7 @@ class Command(BaseCommand):
                 batch_size=options["batch_size"],
                 progress=bar.update,
                 on_finish=audit,
+                workers=options["workers"],
             )
         except VaultError as exc:
             raise CommandError(f"{exc} Fix it and run rotate_org_key again to resume.") from exc
