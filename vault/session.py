@@ -89,12 +89,13 @@ def unlock_begin(request: HttpRequest, *, user, password: str) -> bool:
     """Call right after the password was checked (and after django's login(), which may flush
     the session). Returns False when the password no longer opened the personal key (it was
     set outside the vault): a new personal key was made and the user's grants were dropped."""
-    from vault.staff import _personal_key_new, personal_key_open
+    from vault.staff import _personal_key_new, personal_key_open, personal_key_refresh
 
     lock(request)
     intact = True
     try:
         keypair = personal_key_open(user=user, password=password)
+        personal_key_refresh(user=user, keypair=keypair, password=password)
     except NoPersonalKey:
         keypair = _personal_key_new(user=user, password=password)
     except WrongPassword:

@@ -83,6 +83,24 @@ def personal_key_rewrap(*, user, old_password: str, new_password: str) -> None:
     StaffKey.objects.filter(user=user).update(**fields)
 
 
+def personal_key_refresh(*, user, keypair: crypto.KeyPair, password: str) -> bool:
+    """Re-wraps under the current Argon2 settings if the stored key used older ones (called at
+    sign-in, when the password is at hand). Returns whether it re-wrapped."""
+    params = crypto.Argon2Params.from_settings()
+    stale = (
+        StaffKey.objects.filter(user=user)
+        .exclude(
+            argon2_memory_kib=params.memory_kib,
+            argon2_iterations=params.iterations,
+            argon2_lanes=params.lanes,
+        )
+        .exists()
+    )
+    if stale:
+        StaffKey.objects.filter(user=user).update(**_wrap(user.pk, keypair.private_bytes, password))
+    return stale
+
+
 def has_personal_key(user) -> bool:
     return StaffKey.objects.filter(user=user).exists()
 

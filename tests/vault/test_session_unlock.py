@@ -9,6 +9,7 @@ from accounts.models import Role
 from tests.factories import DEFAULT_PASSWORD, VaultBrowser, make_staff, vault_ready
 from vault import cases, session, staff
 from vault.errors import NoGrant, VaultLocked, WrongPassword
+from vault.models import StaffKey
 from vault.org import grant_revoke
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +173,10 @@ def test_a_session_whose_second_factor_is_not_verified_opens_nothing(alice, case
     alice.is_verified = lambda: False  # as django-otp marks a user without a passed device
     with pytest.raises(VaultLocked):
         browser.run(open_case(*case))
+
+
+def test_signing_in_rewraps_a_personal_key_made_with_weaker_argon2_settings(alice, case, settings):
+    settings.VAULT_ARGON2_MEMORY_KIB = 2048
+    assert VaultBrowser(alice).sign_in() is True
+    assert StaffKey.objects.get(user=alice).argon2_memory_kib == 2048
+    assert VaultBrowser(alice).sign_in() is True
