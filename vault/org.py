@@ -240,7 +240,13 @@ def rotation_start(*, org_keys: dict[int, bytes]) -> Rotation:
         if old.version not in org_keys:
             raise VaultLocked("The current organisation key is not available.")
         recovery = RecoveryKey.objects.get(pk=1)
-        holders = [g.user for g in OrgKeyGrant.objects.filter(org_key=old).select_related("user")]
+        # A rotation often follows someone leaving: only active staff whose role still opens
+        # cases carry their grant over; everyone else's lapses with the old key.
+        holders = [
+            g.user
+            for g in OrgKeyGrant.objects.filter(org_key=old).select_related("user")
+            if g.user.is_active and getattr(g.user, "may", lambda _: True)("open_case")
+        ]
         try:
             with transaction.atomic():
                 _org_key_add(

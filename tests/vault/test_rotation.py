@@ -142,3 +142,13 @@ def test_rotation_spread_over_worker_processes_gives_the_same_result():
     browser.sign_in()
     for i, (uid, (_, blob)) in enumerate(made.items()):
         assert staff_reads(browser, uid, blob) == f"case {i}".encode()
+
+
+def test_rotation_does_not_carry_over_the_grants_of_disabled_staff():
+    alice = make_staff(username="alice", totp=False)
+    mallory = make_staff(username="mallory", totp=False)
+    secret = vault_ready(alice, mallory)
+    mallory.is_active = False
+    mallory.save()
+    org_key_rotate(org_keys=org_keys_from_recovery(secret))
+    assert list(OrgKeyGrant.objects.values_list("user__username", flat=True)) == ["alice"]
