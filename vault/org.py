@@ -166,7 +166,20 @@ def org_keys_from_recovery(recovery_secret: str) -> dict[int, bytes]:
     return keys
 
 
+def _check_org_keys(org_keys: dict[int, bytes]) -> None:
+    """Each private key must be the one whose public half is on record: a mix-up must fail here,
+    not leave cases sealed to a key nobody holds."""
+    publics = dict(
+        OrgKey.objects.filter(version__in=list(org_keys)).values_list("version", "public_key")
+    )
+    for version, private_bytes in org_keys.items():
+        public = crypto.keypair_from_private_bytes(private_bytes).public_bytes
+        if bytes(publics.get(version, b"")) != public:
+            raise VaultError(f"The private key given for version {version} does not match.")
+
+
 def _grant_all_live(grantee, org_keys: dict[int, bytes], *, via: str) -> int:
+    _check_org_keys(org_keys)
     current = current_org_key().version
     live = set(OrgKey.objects.filter(destroyed_at__isnull=True).values_list("version", flat=True))
     if current not in org_keys:
@@ -235,6 +248,7 @@ def rotation_start(*, org_keys: dict[int, bytes]) -> Rotation:
     live = list(OrgKey.objects.filter(destroyed_at__isnull=True).order_by("version"))
     if not live:
         raise VaultNotInitialised("The vault is not initialised.")
+    _check_org_keys(org_keys)
     if len(live) == 1:
         old = live[0]
         if old.version not in org_keys:

@@ -4,9 +4,9 @@ import pytest
 
 from tests.factories import VaultBrowser, make_staff, vault_ready
 from vault import staff
-from vault.errors import NoPersonalKey, VaultLocked, WrongRecoverySecret
+from vault.errors import NoPersonalKey, VaultError, VaultLocked, WrongRecoverySecret
 from vault.models import OrgKeyGrant, StaffKey
-from vault.org import grant_from_recovery, grant_from_session, grant_revoke
+from vault.org import _grant_all_live, grant_from_recovery, grant_from_session, grant_revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +74,10 @@ def test_revoking_removes_every_grant(coordinator):
     assert grant_revoke(grantee=coordinator) == 1
     assert not staff.has_grant(coordinator)
     assert VaultBrowser(coordinator).sign_in() is False
+
+
+def test_a_private_key_that_does_not_match_the_public_key_on_record_is_never_granted(coordinator):
+    vault_ready()
+    with pytest.raises(VaultError, match="does not match"):
+        _grant_all_live(coordinator, {1: b"\x00" * 96}, via="recovery")
+    assert not staff.has_grant(coordinator)
