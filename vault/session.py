@@ -120,6 +120,8 @@ def unlock_complete(request: HttpRequest) -> bool:
 
     data = _vault_data(request)
     key = _cookie_key(request)
+    if data is not None and key is not None and "pending" not in data and "org" in data:
+        return is_unlocked(request)  # called twice: the first call did the work
     if data is None or "pending" not in data or key is None:
         lock(request)
         return False

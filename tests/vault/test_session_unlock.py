@@ -180,3 +180,10 @@ def test_signing_in_rewraps_a_personal_key_made_with_weaker_argon2_settings(alic
     assert VaultBrowser(alice).sign_in() is True
     assert StaffKey.objects.get(user=alice).argon2_memory_kib == 2048
     assert VaultBrowser(alice).sign_in() is True
+
+
+def test_completing_the_unlock_twice_keeps_it_unlocked(alice, case):
+    browser = VaultBrowser(alice)
+    assert browser.sign_in() is True
+    assert browser.run(session.unlock_complete) is True
+    assert browser.run(open_case(*case)) == b"Marker-ALICE"
