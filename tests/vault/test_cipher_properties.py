@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import os
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vault.cases import CaseCipher, receipt_code_new, receipt_lookup
+from vault.errors import DecryptionFailed
+
+purposes = st.text(min_size=1, max_size=40).filter(lambda p: "|" not in p)
+KEY = os.urandom(32)
+
+
+@given(purpose=purposes, plaintext=st.binary(max_size=2000))
+def test_whatever_is_encrypted_decrypts_to_the_same_bytes(purpose, plaintext):
+    cipher = CaseCipher("case-a", KEY)
+    assert cipher.decrypt(purpose, cipher.encrypt(purpose, plaintext)) == plaintext
+    assert cipher.open_file(purpose, cipher.seal_file(purpose, plaintext)) == plaintext
+
+
+@given(first=purposes, second=purposes, plaintext=st.binary(max_size=200))
+def test_a_ciphertext_opens_only_under_its_own_purpose(first, second, plaintext):
+    cipher = CaseCipher("case-a", KEY)
+    blob = cipher.encrypt(first, plaintext)
+    if first != second:
+        try:
+            cipher.decrypt(second, blob)
+        except DecryptionFailed:
+            return
+        raise AssertionError("opened under another purpose")
+
+
+@given(separators=st.lists(st.sampled_from([" ", "-", "  ", "\t", "."]), min_size=4, max_size=4))
+def test_the_receipt_lookup_ignores_how_the_groups_are_separated(separators):
+    code = receipt_code_new()
+    groups = code.split("-")
+    typed = groups[0] + "".join(s + g for s, g in zip(separators, groups[1:], strict=True))
+    assert receipt_lookup(typed) == receipt_lookup(code)
