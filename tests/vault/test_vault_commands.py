@@ -148,3 +148,14 @@ def test_recover_vault_needs_names_or_all(tmp_path):
     init_vault()
     with pytest.raises(CommandError, match="--all"):
         call_command("recover_vault", "--recovery-file", recovery_file(tmp_path, "x"))
+
+
+def test_vault_status_names_versions_and_holders_without_revealing_keys():
+    make_staff(username="alice", totp=False)
+    output = init_vault("--grant", "alice")
+    secret = SECRET_PATTERN.findall(output)[0]
+    out = StringIO()
+    call_command("vault_status", stdout=out)
+    assert "v1 live" in out.getvalue()
+    assert "granted to alice" in out.getvalue()
+    assert secret not in out.getvalue()
