@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vault.cases import CaseCipher, receipt_code_new, receipt_lookup
@@ -12,6 +12,7 @@ purposes = st.text(min_size=1, max_size=40).filter(lambda p: "|" not in p)
 KEY = os.urandom(32)
 
 
+@settings(database=None)
 @given(purpose=purposes, plaintext=st.binary(max_size=2000))
 def test_whatever_is_encrypted_decrypts_to_the_same_bytes(purpose, plaintext):
     cipher = CaseCipher("case-a", KEY)
@@ -19,6 +20,7 @@ def test_whatever_is_encrypted_decrypts_to_the_same_bytes(purpose, plaintext):
     assert cipher.open_file(purpose, cipher.seal_file(purpose, plaintext)) == plaintext
 
 
+@settings(database=None)
 @given(first=purposes, second=purposes, plaintext=st.binary(max_size=200))
 def test_a_ciphertext_opens_only_under_its_own_purpose(first, second, plaintext):
     cipher = CaseCipher("case-a", KEY)
@@ -31,6 +33,7 @@ def test_a_ciphertext_opens_only_under_its_own_purpose(first, second, plaintext)
         raise AssertionError("opened under another purpose")
 
 
+@settings(database=None)
 @given(separators=st.lists(st.sampled_from([" ", "-", "  ", "\t", "."]), min_size=4, max_size=4))
 def test_the_receipt_lookup_ignores_how_the_groups_are_separated(separators):
     code = receipt_code_new()

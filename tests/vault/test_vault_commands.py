@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Role
+from audit.models import AuditEvent
 from tests.factories import VaultBrowser, make_staff
 from vault import cases, staff
 from vault.models import OrgKey, OrgKeyGrant, RecoveryKey
@@ -159,3 +160,26 @@ def test_vault_status_names_versions_and_holders_without_revealing_keys():
     assert "v1 live" in out.getvalue()
     assert "granted to alice" in out.getvalue()
     assert secret not in out.getvalue()
+
+
+def test_each_command_writes_its_audit_event_without_the_secret(tmp_path):
+    alice = make_staff(username="alice", totp=False)
+    secret = SECRET_PATTERN.findall(init_vault("--grant", "alice"))[0]
+    path = recovery_file(tmp_path, secret)
+    bob = make_staff(username="bob", totp=False)
+    call_command("grant_key", "bob", "--recovery-file", path, stdout=StringIO())
+    call_command("rotate_org_key", "--recovery-file", path, "--no-progress", stdout=StringIO())
+    call_command("recover_vault", "bob", "--recovery-file", path, stdout=StringIO())
+
+    events = list(
+        AuditEvent.objects.filter(action__startswith="vault.")
+        | AuditEvent.objects.filter(action__startswith="key.")
+    )
+    seen = [(e.action, e.target_ref, e.data) for e in events]
+    assert seen[0][:2] == ("vault.initialised", "v1")
+    assert seen[0][2]["version"] == 1
+    assert ("key.granted", str(alice.pk), {"version": 1, "via": "init"}) in seen
+    assert ("key.granted", str(bob.pk), {"version": 1, "via": "recovery"}) in seen
+    assert ("key.rotated", "v2", {"old_version": 1, "new_version": 2, "cases": 0}) in seen
+    assert ("vault.recovered", "v2", {"version": 2}) in seen
+    assert all(secret not in repr(e.data) for e in events)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from audit.services import record
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from audit.actions import Action
+from audit.services import record
 from vault.errors import NoPersonalKey, VaultNotInitialised, WrongRecoverySecret
 from vault.management.commands._recovery import (
     add_recovery_arguments,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from audit.services import record
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from audit.actions import Action
+from audit.services import record
 from vault.errors import NoPersonalKey, VaultAlreadyInitialised
 from vault.management.commands._recovery import staff_member
 from vault.org import vault_init, vault_is_initialised

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from audit.services import record
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from audit.actions import Action
+from audit.services import record
 from vault.errors import VaultNotInitialised, WrongRecoverySecret
 from vault.management.commands._recovery import (
     add_recovery_arguments,

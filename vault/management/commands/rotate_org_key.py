@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
-from audit.services import record
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from audit.actions import Action
+from audit.services import record
 from vault.errors import VaultError, VaultLocked, VaultNotInitialised, WrongRecoverySecret
 from vault.management.commands._recovery import add_recovery_arguments, read_recovery_secret
 from vault.models import CaseKey
