@@ -11,11 +11,11 @@ every stored lookup stale, and applicants could no longer find their cases.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import unicodedata
 from functools import lru_cache
 
+from cryptography.hazmat.primitives import hashes, hmac
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
@@ -123,8 +123,9 @@ def _lookup_key(secret_key: str) -> bytes:
 
 def receipt_lookup(code: str) -> str:
     """Keyed hash (HMAC-SHA256, hex) that finds a case by its receipt code and reveals nothing."""
-    key = _lookup_key(settings.SECRET_KEY)
-    return hmac.new(key, receipt_normalise(code).encode(), "sha256").hexdigest()
+    mac = hmac.HMAC(_lookup_key(settings.SECRET_KEY), hashes.SHA256())
+    mac.update(receipt_normalise(code).encode())
+    return mac.finalize().hex()
 
 
 def current_org_key(*, lock: bool = False) -> OrgKey:
