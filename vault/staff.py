@@ -69,18 +69,22 @@ def personal_key_open(*, user, password: str) -> crypto.KeyPair:
     return crypto.keypair_from_private_bytes(raw)
 
 
-def personal_key_rewrap(*, user, old_password: str, new_password: str) -> None:
+def personal_key_rewrap(*, user, old_password: str, new_password: str) -> bool:
     """Password change: same key pair (grants stay valid), wrapped under the new password.
-
-    A user with no personal key yet gets a new one. Raises WrongPassword if the old password
-    does not open the key (the caller's transaction then rolls the password change back)."""
+    Returns True. The caller has checked `old_password`; if it still does not open the key (the
+    password was set outside the vault), the key is beyond reach: a new one is made, grants are
+    dropped and this returns False (record KEY_REVOKED; a coordinator grants again)."""
     try:
         keypair = personal_key_open(user=user, password=old_password)
     except NoPersonalKey:
         personal_key_create(user=user, password=new_password)
-        return
+        return True
+    except WrongPassword:
+        personal_key_create(user=user, password=new_password)
+        return False
     fields = _wrap(user.pk, keypair.private_bytes, new_password)
     StaffKey.objects.filter(user=user).update(**fields)
+    return True
 
 
 def personal_key_refresh(*, user, keypair: crypto.KeyPair, password: str) -> bool:
