@@ -280,15 +280,15 @@ def rotation_start(*, org_keys: dict[int, bytes]) -> Rotation:
 
 class _Resealer:
     """Opens case keys with the old private key(s) and seals them to the new public key,
-    in this process or, with workers > 1, in forked worker processes (the HPKE calls hold the
-    GIL, so threads would not help). Workers only compute; the database stays in this process."""
+    in this process (workers=0) or in that many forked worker processes (the HPKE calls hold
+    the GIL, so threads would not help). Workers only compute; the database stays here."""
 
     def __init__(self, rotation: Rotation, org_keys: dict[int, bytes], workers: int) -> None:
         new = OrgKey.objects.get(version=rotation.new_version)
         self.args = ({v: org_keys[v] for v in rotation.old_versions}, bytes(new.public_key))
         self.workers = max(1, workers)
         self.pool = None
-        if self.workers > 1:
+        if workers > 0:
             context = multiprocessing.get_context("fork")
             self.pool = context.Pool(self.workers, _reseal_init, self.args)
         else:
@@ -349,7 +349,7 @@ def rotation_reseal_batch(
     """Re-seals up to `batch_size` case keys to the new version in one transaction; returns
     how many (0: nothing left). Only the sealed DEK changes, never a payload."""
     own = resealer is None
-    resealer = resealer or _Resealer(rotation, org_keys, workers=1)
+    resealer = resealer or _Resealer(rotation, org_keys, workers=0)
     try:
         with transaction.atomic():
             # Plain tuples, not model instances: at 100,000 rows the ORM's objects cost seconds.
@@ -458,12 +458,13 @@ def org_key_rotate(
     batch_size: int = ROTATION_BATCH,
     progress: Callable[[int], None] | None = None,
     on_finish: Callable[[Rotation], None] | None = None,
-    workers: int = 1,
+    workers: int = 0,
 ) -> Rotation:
     """The whole rotation: start (or resume), re-seal every case key in batches, destroy the old
     private key. Safe to interrupt and run again. Raises VaultLocked if `org_keys` lacks an
-    old version (from `org_keys_from_recovery` or `org_keys_from_session`). `workers` > 1
-    spreads the HPKE work over that many processes (commands only, not inside a web worker)."""
+    old version (from `org_keys_from_recovery` or `org_keys_from_session`). With `workers`
+    >= 1 the HPKE work runs in that many forked processes while this one writes to the
+    database (commands only, never inside a web worker); 0 keeps everything in-process."""
     rotation = rotation_start(org_keys=org_keys)
     resealer = _Resealer(rotation, org_keys, workers)
     try:

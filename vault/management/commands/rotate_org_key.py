@@ -28,7 +28,8 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=min(4, os.cpu_count() or 1),
-            help="Processes doing the HPKE work (default: CPUs, at most 4).",
+            help="Processes doing the HPKE work while this one writes (default: CPUs, at "
+            "most 4; 0 = all in this process).",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
