@@ -28,7 +28,7 @@ class NoPersonalKey(VaultError):
 
 
 class WrongPassword(VaultError):
-    """The password does not unwrap the personal key."""
+    """The password does not unwrap the personal key (raised by staff.personal_key_open)."""
 
 
 class WrongCode(VaultError):
