@@ -1,0 +1,409 @@
+"""Verification of the chain: every hash, every link, no gaps, every checkpoint signature.
+
+Streams rows in constant memory (only the checkpoints, one per thousand events, are held) and
+stops at the first broken event. The same loop checks the database and exported files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring
+from pathlib import Path
+from typing import IO
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from audit import signing
+from audit.chain import GENESIS_HASH, HASHED_FIELDS
+
+EXPORT_FORMAT = "safe-passage-audit/v1"
+CHUNK_SIZE = 5000
+
+# Same settings as audit.chain; a local name keeps the inner loop free of attribute lookups.
+_encode = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+
+
+@dataclass
+class VerifyResult:
+    ok: bool = True
+    checked: int = 0
+    last_sequence: int = 0
+    last_hash: str = GENESIS_HASH
+    first_bad_sequence: int | None = None
+    problem: str = ""
+    checkpoints_checked: int = 0
+    last_checkpoint: int | None = None
+    key_fingerprint: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def fail(self, sequence: int, problem: str) -> VerifyResult:
+        self.ok = False
+        self.first_bad_sequence = sequence
+        self.problem = problem
+        return self
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"Audit chain BROKEN at sequence {self.first_bad_sequence}: {self.problem}"
+        text = (
+            f"Audit chain OK: {self.checked} events checked, last sequence "
+            f"{self.last_sequence}, last hash {self.last_hash}; "
+            f"{self.checkpoints_checked} checkpoint signatures verified"
+        )
+        if self.last_checkpoint is not None:
+            text += f" (last at sequence {self.last_checkpoint})"
+        if self.key_fingerprint:
+            text += f", key {self.key_fingerprint}"
+        text += "."
+        if self.notes:
+            text += " Note: " + " ".join(self.notes)
+        return text
+
+
+@dataclass(frozen=True)
+class CheckpointRow:
+    sequence: int
+    hash: str
+    signature: str
+    key_fingerprint: str
+
+
+def verify_rows(
+    rows: Iterable[tuple],
+    *,
+    checkpoints: Iterable[CheckpointRow] = (),
+    public_key: Ed25519PublicKey | None = None,
+    contiguous: bool = True,
+    result: VerifyResult | None = None,
+) -> VerifyResult:
+    """Checks rows given in sequence order as tuples in `HASHED_FIELDS` order plus the hash,
+    with created_at in its canonical text form and data as canonical JSON text; `sequence` and
+    `actor_id` are ints (actor_id may be None), everything else str. `event_rows()` and
+    `file_rows()` make such tuples.
+
+    contiguous=False accepts gaps between rows (a filtered export): each row's own hash and the
+    links between neighbours that are both present are still checked.
+    """
+    result = result or VerifyResult()
+    checkpoints = list(checkpoints)
+    if public_key is not None:
+        result.key_fingerprint = signing.fingerprint(public_key)
+    elif checkpoints:
+        result.notes.append("Checkpoint signatures were NOT checked: no public key was given.")
+    pending: dict[int, list[CheckpointRow]] = {}
+    for checkpoint in checkpoints:
+        pending.setdefault(checkpoint.sequence, []).append(checkpoint)
+    if 0 in pending:
+        # A checkpoint of the empty chain signs the genesis hash.
+        problem = _checkpoints_check(pending.pop(0), GENESIS_HASH, public_key, result)
+        if problem:
+            return result.fail(0, problem)
+
+    sha256 = hashlib.sha256
+    q = encode_basestring
+    expected = 1
+    previous = GENESIS_HASH
+    checked = 0
+    gaps = 0
+    sequence = 0
+    digest = GENESIS_HASH
+    for (
+        sequence,
+        created_at,
+        actor_id,
+        actor_kind,
+        actor_role,
+        action,
+        target_type,
+        target_ref,
+        data_json,
+        prev_hash,
+        digest,
+    ) in rows:
+        if sequence != expected:
+            if sequence < expected:
+                return result.fail(sequence, "out of order or duplicated: sequence went backwards.")
+            if contiguous:
+                return result.fail(
+                    expected, f"event {expected} is missing (the next event is {sequence})."
+                )
+            gaps += 1
+        elif prev_hash != previous:
+            return result.fail(
+                sequence, "its previous-hash link does not match the hash of the event before it."
+            )
+        # The canonical encoding of audit.chain.event_hash, written out for speed: sorted keys,
+        # no whitespace, strings escaped by the json module's own (C) function. A property test
+        # holds the two equal.
+        computed = sha256(
+            (
+                f'{{"action":{q(action)},'
+                f'"actor_id":{"null" if actor_id is None else actor_id},'
+                f'"actor_kind":{q(actor_kind)},"actor_role":{q(actor_role)},'
+                f'"created_at":{q(created_at)},"data":{data_json},"prev_hash":{q(prev_hash)},'
+                f'"sequence":{sequence},"target_ref":{q(target_ref)},'
+                f'"target_type":{q(target_type)}}}'
+            ).encode()
+        ).hexdigest()
+        if computed != digest:
+            return result.fail(sequence, "its contents do not match its hash (edited).")
+        if sequence in pending:
+            problem = _checkpoints_check(pending.pop(sequence), digest, public_key, result)
+            if problem:
+                return result.fail(sequence, problem)
+        previous = digest
+        expected = sequence + 1
+        checked += 1
+    result.checked = checked
+    result.last_sequence = sequence
+    result.last_hash = digest if checked else GENESIS_HASH
+    for orphan in sorted(pending):
+        if contiguous or orphan > sequence:
+            return result.fail(
+                orphan if not contiguous else min(orphan, sequence + 1),
+                f"a checkpoint signs sequence {orphan}, but the chain ends at {sequence}.",
+            )
+        # Filtered export: the event is not in the file, but the signature can still be checked.
+        problem = _checkpoints_check(pending[orphan], None, public_key, result)
+        if problem:
+            return result.fail(orphan, problem)
+    if gaps:
+        result.notes.append(
+            f"Filtered export: {gaps} gaps between exported events were not checked."
+        )
+    return result
+
+
+def _checkpoints_check(
+    checkpoints: list[CheckpointRow],
+    digest: str | None,
+    public_key: Ed25519PublicKey | None,
+    result: VerifyResult,
+) -> str:
+    for checkpoint in checkpoints:
+        if digest is not None and checkpoint.hash != digest:
+            return "a signed checkpoint holds a different hash for this event (chain rewritten)."
+        if public_key is not None:
+            if not signing.signature_valid(
+                public_key,
+                sequence=checkpoint.sequence,
+                hash=checkpoint.hash,
+                signature=checkpoint.signature,
+            ):
+                return (
+                    "its checkpoint signature does not verify with the key "
+                    f"{result.key_fingerprint} (signed by another key, or forged)."
+                )
+            result.checkpoints_checked += 1
+        if result.last_checkpoint is None or checkpoint.sequence > result.last_checkpoint:
+            result.last_checkpoint = checkpoint.sequence
+    return ""
+
+
+# --- the database ------------------------------------------------------------------------------
+
+
+def verify_database(*, public_key: Ed25519PublicKey | None = None) -> VerifyResult:
+    """Verifies the chain in the database against the configured key (or `public_key`)."""
+    from django.db import connection, transaction
+
+    if public_key is None:
+        public_key = _configured_public_key()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # One snapshot: appends that commit meanwhile neither show up half-way nor look missing.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return _verify_database(public_key)
+    return _verify_database(public_key)
+
+
+def _verify_database(public_key: Ed25519PublicKey | None) -> VerifyResult:
+    from django.db import connection
+
+    from audit.models import ChainHead, Checkpoint
+
+    head_before = ChainHead.objects.values_list("sequence", flat=True).first()
+    checkpoints = [
+        CheckpointRow(*row)
+        for row in Checkpoint.objects.order_by("sequence", "id").values_list(
+            "sequence", "hash", "signature", "key_fingerprint"
+        )
+    ]
+    result = verify_rows(event_rows(connection), checkpoints=checkpoints, public_key=public_key)
+    if not result.ok:
+        return result
+    head_after = ChainHead.objects.values_list("sequence", flat=True).first()
+    if head_before is not None and result.last_sequence < head_before:
+        return result.fail(
+            result.last_sequence + 1,
+            f"the chain ends at {result.last_sequence} but {head_before} events were appended "
+            "(events at the end were deleted).",
+        )
+    if head_after is not None and result.last_sequence > head_after:
+        return result.fail(
+            head_after + 1, "events were added after the chain head, outside record()."
+        )
+    return result
+
+
+def event_rows(connection, *, chunk_size: int = CHUNK_SIZE) -> Iterator[tuple]:
+    """Every event in sequence order as `verify_rows` wants it, straight from a (server-side)
+    cursor: no model instances, and times and JSON left as text where the database can."""
+    if connection.vendor == "postgresql":
+        created = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+        data = "data::text"
+    else:
+        # A cast keeps Django's SQLite converters from turning the text into a datetime.
+        created, data = "CAST(created_at AS TEXT)", "data"
+    sql = (
+        f"SELECT sequence, {created}, actor_id, actor_kind, actor_role, action, target_type, "  # noqa: S608
+        f"target_ref, {data}, prev_hash, hash FROM audit_auditevent ORDER BY sequence"
+    )
+    sqlite = connection.vendor == "sqlite"
+    # Data values repeat a lot (reason codes, urgencies); a bounded cache saves re-encoding.
+    canonical_data: dict[str, str] = {}
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(chunk_size):
+            for seq, created_at, aid, kind, role, action, ttype, tref, raw, prev, digest in rows:
+                if sqlite:
+                    created_at = _sqlite_time(created_at)
+                data_json = canonical_data.get(raw)
+                if data_json is None:
+                    data_json = _encode(json.loads(raw))
+                    if len(canonical_data) > 10_000:
+                        canonical_data.clear()
+                    canonical_data[raw] = data_json
+                yield seq, created_at, aid, kind, role, action, ttype, tref, data_json, prev, digest
+
+
+def _sqlite_time(stored: str) -> str:
+    # Django keeps UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]" in SQLite.
+    text = stored.replace(" ", "T", 1)
+    if len(text) == 19:
+        text += ".000000"
+    return text + "+00:00"
+
+
+def _configured_public_key() -> Ed25519PublicKey | None:
+    try:
+        return signing.public_key()
+    except signing.SigningKeyError:
+        return None
+
+
+# --- exported files ----------------------------------------------------------------------------
+
+
+class ExportFormatError(ValueError):
+    """The file is not a Safe Passage audit export."""
+
+
+def verify_file(handle: IO[str], *, public_key: Ed25519PublicKey | None = None) -> VerifyResult:
+    """Verifies a JSON Lines export offline: header, then checkpoints, then events."""
+    lines = iter(enumerate(handle, start=1))
+    header = _json_line(next(lines, (1, ""))[1], 1)
+    if header.get("type") != "header" or header.get("format") != EXPORT_FORMAT:
+        raise ExportFormatError("The first line is not a Safe Passage audit export header.")
+    filtered = bool(header.get("filtered"))
+    checkpoints: list[CheckpointRow] = []
+    first_event: dict | None = None
+    for number, line in lines:
+        item = _json_line(line, number)
+        if item.get("type") == "checkpoint":
+            try:
+                checkpoints.append(
+                    CheckpointRow(
+                        int(item["sequence"]),
+                        str(item["hash"]),
+                        str(item["signature"]),
+                        str(item.get("key_fingerprint", "")),
+                    )
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ExportFormatError(f"Line {number}: a malformed checkpoint.") from exc
+            continue
+        first_event = item
+        break
+    result = VerifyResult()
+    if filtered:
+        result.notes.append("This export was filtered: it does not hold the whole chain.")
+    rows = _file_rows(first_event, lines)
+    try:
+        return verify_rows(
+            rows,
+            checkpoints=checkpoints,
+            public_key=public_key,
+            contiguous=not filtered,
+            result=result,
+        )
+    except (TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, ExportFormatError):
+            raise
+        raise ExportFormatError("An event in the file has fields of the wrong type.") from exc
+
+
+def _file_rows(first: dict | None, lines: Iterator[tuple[int, str]]) -> Iterator[tuple]:
+    if first is None:
+        return
+    yield _event_tuple(first, 0)
+    for number, line in lines:
+        yield _event_tuple(_json_line(line, number), number)
+
+
+_TEXT_FIELDS = (
+    *(name for name in HASHED_FIELDS if name not in {"sequence", "actor_id", "data"}),
+    "hash",
+)
+
+
+def _event_tuple(item: dict, number: int) -> tuple:
+    if item.get("type") != "event":
+        raise ExportFormatError(f"Line {number}: expected an event (checkpoints come first).")
+    missing = [name for name in (*HASHED_FIELDS, "hash") if name not in item]
+    if missing:
+        raise ExportFormatError(f"Line {number}: the event lacks {', '.join(missing)}.")
+    sequence, actor_id, data = item["sequence"], item["actor_id"], item["data"]
+    if (
+        type(sequence) is not int
+        or not (actor_id is None or type(actor_id) is int)
+        or type(data) is not dict
+        or any(type(item[name]) is not str for name in _TEXT_FIELDS)
+    ):
+        raise ExportFormatError(f"Line {number}: an event field has the wrong type.")
+    return (
+        sequence,
+        item["created_at"],
+        actor_id,
+        item["actor_kind"],
+        item["actor_role"],
+        item["action"],
+        item["target_type"],
+        item["target_ref"],
+        _encode(data),
+        item["prev_hash"],
+        item["hash"],
+    )
+
+
+def _json_line(line: str, number: int) -> dict:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ExportFormatError(f"Line {number} is not JSON.") from exc
+    if not isinstance(item, dict):
+        raise ExportFormatError(f"Line {number} is not a JSON object.")
+    return item
+
+
+def public_key_from(path: str | Path | None) -> Ed25519PublicKey | None:
+    """An explicit key file, else the configured one, else None."""
+    if path:
+        return signing.public_key_load(Path(path))
+    return _configured_public_key()
