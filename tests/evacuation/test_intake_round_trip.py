@@ -7,7 +7,6 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from evacuation.models import Case, State
-from vault.org import grant_from_recovery
 from tests.factories import (
     RECEIPT_RE,
     intake_data,
@@ -16,6 +15,7 @@ from tests.factories import (
     vault_ready,
     verified_client,
 )
+from vault.org import grant_from_recovery
 
 pytestmark = pytest.mark.django_db
 
