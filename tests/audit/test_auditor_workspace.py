@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Role
+from audit import triggers
+from audit.actions import Action
+from audit.models import AuditEvent
+from audit.services import record
+from tests.factories import make_staff, verified_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def auditor():
+    return make_staff(username="aud", role=Role.AUDITOR)
+
+
+@pytest.fixture
+def client(auditor):
+    return verified_client(auditor)
+
+
+def _cases(*references: str) -> None:
+    for reference in references:
+        record(
+            action=Action.CASE_RECEIVED,
+            actor="applicant",
+            target_type="case",
+            target_ref=reference,
+            data={"urgency": "now"},
+        )
+
+
+def test_it_lists_events_newest_first(client):
+    _cases("EV-AAAA-AA", "EV-BBBB-BB")
+    page = client.get("/audit/").content.decode()
+    assert page.index("EV-BBBB-BB") < page.index("EV-AAAA-AA")
+
+
+def test_it_filters_by_case_reference_and_action(client):
+    _cases("EV-AAAA-AA", "EV-BBBB-BB")
+    page = client.get("/audit/", {"case": "ev-bbbb-bb", "action": "case.received"})
+    text = page.content.decode()
+    assert "EV-BBBB-BB" in text and "EV-AAAA-AA" not in text
+
+
+def test_it_filters_by_staff_actor(client, auditor):
+    _cases("EV-AAAA-AA")
+    record(action=Action.SIGNOUT, actor=auditor, target_type="user", target_ref="X-1")
+    text = client.get("/audit/", {"actor": f"user:{auditor.pk}"}).content.decode()
+    assert "X-1" in text and "EV-AAAA-AA" not in text
+
+
+def test_it_rejects_a_backwards_date_range_with_a_message(client):
+    response = client.get("/audit/", {"date_from": "2026-05-02", "date_to": "2026-05-01"})
+    assert response.status_code == 200
+    assert "start date" in response.content.decode()
+
+
+def test_it_rejects_nonsense_filters_without_failing(client):
+    response = client.get("/audit/", {"actor": "root", "case": "<script>", "date_from": "x"})
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode()
+
+
+def test_the_event_page_shows_both_hashes(client):
+    _cases("EV-AAAA-AA")
+    event = AuditEvent.objects.get(target_ref="EV-AAAA-AA")
+    text = client.get(f"/audit/events/{event.sequence}/").content.decode()
+    assert event.hash in text and event.prev_hash in text
+
+
+def test_verify_button_reports_an_intact_chain_and_records_the_run(client):
+    _cases("EV-AAAA-AA")
+    response = client.post("/audit/verify/")
+    assert "intact" in response.content.decode()
+    run = AuditEvent.objects.order_by("-sequence").first()
+    assert run.action == Action.AUDIT_VERIFIED
+    assert run.data["ok"] is True
+
+
+def test_verify_button_names_the_broken_event(client):
+    from django.db import connection
+
+    _cases("EV-AAAA-AA", "EV-BBBB-BB")
+    broken = AuditEvent.objects.get(target_ref="EV-AAAA-AA").sequence
+    with triggers.lifted(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET data = '{}' WHERE sequence = %s", [broken])
+    text = client.post("/audit/verify/").content.decode()
+    assert f"BROKEN at sequence {broken}" in text
+    assert AuditEvent.objects.order_by("-sequence").first().data["first_bad"] == broken
+
+
+def test_checkpoints_page_shows_the_key_fingerprint(client, audit_key):
+    from audit.signing import fingerprint
+
+    assert fingerprint(audit_key.public_key()) in client.get("/audit/checkpoints/").content.decode()
+
+
+def test_the_audit_pages_show_no_personal_data_even_when_a_case_exists(client):
+    from tests.factories import submit_intake, vault_ready
+
+    vault_ready()
+    submit_intake(name="Zhenya Secretname", city="Hiddentown")
+    for page in ["/audit/", "/audit/export.csv", "/audit/export.jsonl"]:
+        response = client.get(page)
+        body = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        ).decode()
+        assert "Secretname" not in body and "Hiddentown" not in body

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import io
+import stat
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from audit import triggers
+from audit.actions import Action
+from audit.models import AuditEvent, Checkpoint
+from audit.services import record
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_keygen_writes_a_private_key_only_its_owner_can_read(settings):
+    output = _run("audit_keygen")
+    path = Path(settings.AUDIT_SIGNING_KEY_FILE)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "fingerprint" in output.lower()
+
+
+def test_keygen_refuses_to_overwrite_a_key(settings):
+    _run("audit_keygen")
+    before = Path(settings.AUDIT_SIGNING_KEY_FILE).read_bytes()
+    with pytest.raises(CommandError, match="never overwritten"):
+        _run("audit_keygen")
+    assert _run("audit_keygen", "--if-missing") == ""
+    assert Path(settings.AUDIT_SIGNING_KEY_FILE).read_bytes() == before
+
+
+def test_checkpoint_command_signs_the_current_head_and_records_it(audit_key):
+    record(action=Action.SIGNOUT, actor="system")
+    output = _run("audit_checkpoint")
+    assert "sequence 1" in output
+    assert Checkpoint.objects.get().sequence == 1
+    assert AuditEvent.objects.get(sequence=2).action == Action.AUDIT_CHECKPOINT
+
+
+def test_checkpoint_command_without_a_key_says_so():
+    with pytest.raises(CommandError, match="AUDIT_SIGNING_KEY_FILE"):
+        _run("audit_checkpoint")
+
+
+def test_verify_command_prints_a_one_line_summary_and_records_the_run():
+    for _ in range(3):
+        record(action=Action.SIGNOUT, actor="system")
+    output = _run("verify_audit")
+    assert output.count("\n") == 1
+    assert "3 events checked, last sequence 3" in output
+    assert AuditEvent.objects.get(sequence=4).action == Action.AUDIT_VERIFIED
+
+
+def test_verify_command_exits_non_zero_naming_the_broken_sequence():
+    for _ in range(3):
+        record(action=Action.SIGNOUT, actor="system")
+    with triggers.lifted(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET actor_kind = 'applicant' WHERE sequence = 2")
+    with pytest.raises(CommandError, match="BROKEN at sequence 2"):
+        _run("verify_audit")
+
+
+def test_verify_command_exit_status_is_1_on_failure(tmp_path):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"type":"header","format":"safe-passage-audit/v1","filtered":false}\n'
+        '{"type":"event","sequence":2}\n'
+    )
+    completed = subprocess.run(
+        [sys.executable, "manage.py", "verify_audit", "--file", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
+    assert completed.returncode == 1
