@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO
@@ -82,7 +83,7 @@ def verify_rows(
     result: VerifyResult | None = None,
 ) -> VerifyResult:
     """Checks rows given in sequence order as tuples in `HASHED_FIELDS` order plus the hash,
-    with created_at in its canonical text form and data as canonical JSON text; `sequence` and
+    with created_at in its canonical text form and data as JSON text; `sequence` and
     `actor_id` are ints (actor_id may be None), everything else str. `event_rows()` and
     `file_rows()` make such tuples.
 
@@ -106,6 +107,8 @@ def verify_rows(
 
     sha256 = hashlib.sha256
     q = encode_basestring
+    # Data values repeat a lot (reason codes, urgencies); a bounded cache saves re-encoding.
+    canonical_data: dict[str, str] = {}
     expected = 1
     previous = GENESIS_HASH
     checked = 0
@@ -121,10 +124,16 @@ def verify_rows(
         action,
         target_type,
         target_ref,
-        data_json,
+        data_text,
         prev_hash,
         digest,
     ) in rows:
+        data_json = canonical_data.get(data_text)
+        if data_json is None:
+            data_json = _encode(json.loads(data_text))
+            if len(canonical_data) > 10_000:
+                canonical_data.clear()
+            canonical_data[data_text] = data_json
         if sequence != expected:
             if sequence < expected:
                 return result.fail(sequence, "out of order or duplicated: sequence went backwards.")
@@ -254,41 +263,24 @@ def _verify_database(public_key: Ed25519PublicKey | None) -> VerifyResult:
 
 def event_rows(connection, *, chunk_size: int = CHUNK_SIZE) -> Iterator[tuple]:
     """Every event in sequence order as `verify_rows` wants it, straight from a (server-side)
-    cursor: no model instances, and times and JSON left as text where the database can."""
+    cursor: no model instances, no per-row Python; the database writes the times as text."""
     if connection.vendor == "postgresql":
         created = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
         data = "data::text"
     else:
-        # A cast keeps Django's SQLite converters from turning the text into a datetime.
-        created, data = "CAST(created_at AS TEXT)", "data"
+        # Django keeps UTC in SQLite as "YYYY-MM-DD HH:MM:SS[.ffffff]"; text, not a datetime.
+        created = (
+            "replace(CAST(created_at AS TEXT), ' ', 'T') || CASE WHEN length(created_at) = 19 "
+            "THEN '.000000' ELSE '' END || '+00:00'"
+        )
+        data = "data"
     sql = (
         f"SELECT sequence, {created}, actor_id, actor_kind, actor_role, action, target_type, "  # noqa: S608
         f"target_ref, {data}, prev_hash, hash FROM audit_auditevent ORDER BY sequence"
     )
-    sqlite = connection.vendor == "sqlite"
-    # Data values repeat a lot (reason codes, urgencies); a bounded cache saves re-encoding.
-    canonical_data: dict[str, str] = {}
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql)
-        while rows := cursor.fetchmany(chunk_size):
-            for seq, created_at, aid, kind, role, action, ttype, tref, raw, prev, digest in rows:
-                if sqlite:
-                    created_at = _sqlite_time(created_at)
-                data_json = canonical_data.get(raw)
-                if data_json is None:
-                    data_json = _encode(json.loads(raw))
-                    if len(canonical_data) > 10_000:
-                        canonical_data.clear()
-                    canonical_data[raw] = data_json
-                yield seq, created_at, aid, kind, role, action, ttype, tref, data_json, prev, digest
-
-
-def _sqlite_time(stored: str) -> str:
-    # Django keeps UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]" in SQLite.
-    text = stored.replace(" ", "T", 1)
-    if len(text) == 19:
-        text += ".000000"
-    return text + "+00:00"
+        yield from chain.from_iterable(iter(lambda: cursor.fetchmany(chunk_size), []))
 
 
 def _configured_public_key() -> Ed25519PublicKey | None:
