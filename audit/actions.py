@@ -9,56 +9,57 @@ keys or IP addresses. `audit.services.record` refuses anything else.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Action(models.TextChoices):
     # Staff accounts and sign-in
-    SIGNIN_SUCCEEDED = "signin.succeeded", "Sign-in succeeded"
-    SIGNIN_FAILED = "signin.failed", "Sign-in failed"
-    SIGNIN_LOCKED_OUT = "signin.locked_out", "Account locked out"
-    OTP_FAILED = "otp.failed", "Second-factor code rejected"
-    OTP_SUCCEEDED = "otp.succeeded", "Second factor passed"
-    TOTP_ENROLLED = "totp.enrolled", "Authenticator enrolled"
-    TOTP_REPLACED = "totp.replaced", "Authenticator replaced"
-    BACKUP_CODES_GENERATED = "backup_codes.generated", "Backup codes generated"
-    BACKUP_CODE_USED = "backup_code.used", "Backup code used"
-    SIGNOUT = "signout", "Signed out"
-    STAFF_CREATED = "staff.created", "Staff account created"
-    STAFF_ROLE_CHANGED = "staff.role_changed", "Role changed"
-    STAFF_DISABLED = "staff.disabled", "Account disabled"
-    STAFF_ENABLED = "staff.enabled", "Account enabled"
-    STAFF_2FA_RESET = "staff.2fa_reset", "Second factor reset"
-    PASSWORD_CHANGED = "password.changed", "Password changed"
-    PASSWORD_RESET = "password.reset", "Password reset by admin"
+    SIGNIN_SUCCEEDED = "signin.succeeded", _("Sign-in succeeded")
+    SIGNIN_FAILED = "signin.failed", _("Sign-in failed")
+    SIGNIN_LOCKED_OUT = "signin.locked_out", _("Account locked out")
+    OTP_FAILED = "otp.failed", _("Second-factor code rejected")
+    OTP_SUCCEEDED = "otp.succeeded", _("Second factor passed")
+    TOTP_ENROLLED = "totp.enrolled", _("Authenticator enrolled")
+    TOTP_REPLACED = "totp.replaced", _("Authenticator replaced")
+    BACKUP_CODES_GENERATED = "backup_codes.generated", _("Backup codes generated")
+    BACKUP_CODE_USED = "backup_code.used", _("Backup code used")
+    SIGNOUT = "signout", _("Signed out")
+    STAFF_CREATED = "staff.created", _("Staff account created")
+    STAFF_ROLE_CHANGED = "staff.role_changed", _("Role changed")
+    STAFF_DISABLED = "staff.disabled", _("Account disabled")
+    STAFF_ENABLED = "staff.enabled", _("Account enabled")
+    STAFF_2FA_RESET = "staff.2fa_reset", _("Second factor reset")
+    PASSWORD_CHANGED = "password.changed", _("Password changed")
+    PASSWORD_RESET = "password.reset", _("Password reset by admin")
     # Audit log itself
-    AUDIT_EXPORTED = "audit.exported", "Audit log exported"
-    AUDIT_CHECKPOINT = "audit.checkpoint", "Checkpoint signed"
-    AUDIT_VERIFIED = "audit.verified", "Chain verified"
+    AUDIT_EXPORTED = "audit.exported", _("Audit log exported")
+    AUDIT_CHECKPOINT = "audit.checkpoint", _("Checkpoint signed")
+    AUDIT_VERIFIED = "audit.verified", _("Chain verified")
     # Keys
-    VAULT_INITIALISED = "vault.initialised", "Vault initialised"
-    KEY_GRANTED = "key.granted", "Organisation key granted"
-    KEY_REVOKED = "key.revoked", "Organisation key grant removed"
-    KEY_ROTATED = "key.rotated", "Organisation key rotated"
-    VAULT_RECOVERED = "vault.recovered", "Vault recovered with recovery secret"
+    VAULT_INITIALISED = "vault.initialised", _("Vault initialised")
+    KEY_GRANTED = "key.granted", _("Organisation key granted")
+    KEY_REVOKED = "key.revoked", _("Organisation key grant removed")
+    KEY_ROTATED = "key.rotated", _("Organisation key rotated")
+    VAULT_RECOVERED = "vault.recovered", _("Vault recovered with recovery secret")
     # Cases
-    CASE_RECEIVED = "case.received", "Request received"
-    CASE_OPENED = "case.opened", "Case opened (decrypted)"
-    CASE_STATUS_VIEWED = "case.status_viewed", "Applicant checked status"
-    CASE_ASSESSED = "case.assessed", "Case assessed"
-    CASE_DECLINED = "case.declined", "Case declined"
-    FUNDING_PROPOSED = "funding.proposed", "Funding proposed"
-    FUNDING_APPROVED = "funding.approved", "Funding approved"
-    FUNDING_CANCELLED = "funding.cancelled", "Funding cancelled"
-    CASE_RELOCATED = "case.relocated", "Relocation confirmed"
-    CASE_WITHDRAWN = "case.withdrawn", "Request withdrawn"
-    CASE_ASSIGNED = "case.assigned", "Case assigned"
-    CASE_NOTE_ADDED = "case.note_added", "Internal note added"
-    CASE_HOLD_SET = "case.hold_set", "Retention hold set"
-    CASE_HOLD_RELEASED = "case.hold_released", "Retention hold released"
-    CASE_PURGED = "case.purged", "Case crypto-shredded"
-    MESSAGE_SENT = "message.sent", "Message sent"
-    FILE_UPLOADED = "file.uploaded", "File uploaded"
-    FILE_DOWNLOADED = "file.downloaded", "File downloaded"
+    CASE_RECEIVED = "case.received", _("Request received")
+    CASE_OPENED = "case.opened", _("Case opened (decrypted)")
+    CASE_STATUS_VIEWED = "case.status_viewed", _("Applicant checked status")
+    CASE_ASSESSED = "case.assessed", _("Case assessed")
+    CASE_DECLINED = "case.declined", _("Case declined")
+    FUNDING_PROPOSED = "funding.proposed", _("Funding proposed")
+    FUNDING_APPROVED = "funding.approved", _("Funding approved")
+    FUNDING_CANCELLED = "funding.cancelled", _("Funding cancelled")
+    CASE_RELOCATED = "case.relocated", _("Relocation confirmed")
+    CASE_WITHDRAWN = "case.withdrawn", _("Request withdrawn")
+    CASE_ASSIGNED = "case.assigned", _("Case assigned")
+    CASE_NOTE_ADDED = "case.note_added", _("Internal note added")
+    CASE_HOLD_SET = "case.hold_set", _("Retention hold set")
+    CASE_HOLD_RELEASED = "case.hold_released", _("Retention hold released")
+    CASE_PURGED = "case.purged", _("Case crypto-shredded")
+    MESSAGE_SENT = "message.sent", _("Message sent")
+    FILE_UPLOADED = "file.uploaded", _("File uploaded")
+    FILE_DOWNLOADED = "file.downloaded", _("File downloaded")
 
 
 ALLOWED_DATA: dict[str, frozenset[str]] = {

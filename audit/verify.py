@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.utils.translation import gettext as _
 
 from audit import signing
 from audit.chain import GENESIS_HASH, HASHED_FIELDS
@@ -95,7 +96,7 @@ def verify_rows(
     if public_key is not None:
         result.key_fingerprint = signing.fingerprint(public_key)
     elif checkpoints:
-        result.notes.append("Checkpoint signatures were NOT checked: no public key was given.")
+        result.notes.append(_("Checkpoint signatures were NOT checked: no public key was given."))
     pending: dict[int, list[CheckpointRow]] = {}
     for checkpoint in checkpoints:
         pending.setdefault(checkpoint.sequence, []).append(checkpoint)
@@ -136,15 +137,20 @@ def verify_rows(
             canonical_data[data_text] = data_json
         if sequence != expected:
             if sequence < expected:
-                return result.fail(sequence, "out of order or duplicated: sequence went backwards.")
+                return result.fail(
+                    sequence, _("out of order or duplicated: the sequence went backwards.")
+                )
             if contiguous:
                 return result.fail(
-                    expected, f"event {expected} is missing (the next event is {sequence})."
+                    expected,
+                    _("event %(missing)s is missing (the next event is %(next)s).")
+                    % {"missing": expected, "next": sequence},
                 )
             gaps += 1
         elif prev_hash != previous:
             return result.fail(
-                sequence, "its previous-hash link does not match the hash of the event before it."
+                sequence,
+                _("its previous-hash link does not match the hash of the event before it."),
             )
         # The canonical encoding of audit.chain.event_hash, written out for speed: sorted keys,
         # no whitespace, strings escaped by the json module's own (C) function. A property test
@@ -160,7 +166,7 @@ def verify_rows(
             ).encode()
         ).hexdigest()
         if computed != digest:
-            return result.fail(sequence, "its contents do not match its hash (edited).")
+            return result.fail(sequence, _("its contents do not match its hash (edited)."))
         if sequence in pending:
             problem = _checkpoints_check(pending.pop(sequence), digest, public_key, result)
             if problem:
@@ -175,7 +181,8 @@ def verify_rows(
         if contiguous or orphan > sequence:
             return result.fail(
                 orphan if not contiguous else min(orphan, sequence + 1),
-                f"a checkpoint signs sequence {orphan}, but the chain ends at {sequence}.",
+                _("a checkpoint signs sequence %(checkpoint)s, but the chain ends at %(end)s.")
+                % {"checkpoint": orphan, "end": sequence},
             )
         # Filtered export: the event is not in the file, but the signature can still be checked.
         problem = _checkpoints_check(pending[orphan], None, public_key, result)
@@ -183,7 +190,8 @@ def verify_rows(
             return result.fail(orphan, problem)
     if gaps:
         result.notes.append(
-            f"Filtered export: {gaps} gaps between exported events were not checked."
+            _("Filtered export: %(gaps)s gaps between exported events were not checked.")
+            % {"gaps": gaps}
         )
     return result
 
@@ -196,7 +204,7 @@ def _checkpoints_check(
 ) -> str:
     for checkpoint in checkpoints:
         if digest is not None and checkpoint.hash != digest:
-            return "a signed checkpoint holds a different hash for this event (chain rewritten)."
+            return _("a signed checkpoint holds a different hash for this event (chain rewritten).")
         if public_key is not None:
             if not signing.signature_valid(
                 public_key,
@@ -204,10 +212,10 @@ def _checkpoints_check(
                 hash=checkpoint.hash,
                 signature=checkpoint.signature,
             ):
-                return (
-                    "its checkpoint signature does not verify with the key "
-                    f"{result.key_fingerprint} (signed by another key, or forged)."
-                )
+                return _(
+                    "its checkpoint signature does not verify with the key %(key)s "
+                    "(signed by another key, or forged)."
+                ) % {"key": result.key_fingerprint}
             result.checkpoints_checked += 1
         if result.last_checkpoint is None or checkpoint.sequence > result.last_checkpoint:
             result.last_checkpoint = checkpoint.sequence
@@ -251,12 +259,15 @@ def _verify_database(public_key: Ed25519PublicKey | None) -> VerifyResult:
     if head_before is not None and result.last_sequence < head_before:
         return result.fail(
             result.last_sequence + 1,
-            f"the chain ends at {result.last_sequence} but {head_before} events were appended "
-            "(events at the end were deleted).",
+            _(
+                "the chain ends at %(end)s but %(appended)s events were appended "
+                "(events at the end were deleted)."
+            )
+            % {"end": result.last_sequence, "appended": head_before},
         )
     if head_after is not None and result.last_sequence > head_after:
         return result.fail(
-            head_after + 1, "events were added after the chain head, outside record()."
+            head_after + 1, _("events were added after the chain head, outside record().")
         )
     return result
 
@@ -325,7 +336,7 @@ def verify_file(handle: IO[str], *, public_key: Ed25519PublicKey | None = None) 
         break
     result = VerifyResult()
     if filtered:
-        result.notes.append("This export was filtered: it does not hold the whole chain.")
+        result.notes.append(_("This export was filtered: it does not hold the whole chain."))
     rows = _file_rows(first_event, lines)
     try:
         return verify_rows(

@@ -110,3 +110,12 @@ def test_the_audit_pages_show_no_personal_data_even_when_a_case_exists(client):
             b"".join(response.streaming_content) if response.streaming else response.content
         ).decode()
         assert "Secretname" not in body and "Hiddentown" not in body
+
+
+def test_the_workspace_speaks_russian(client):
+    _cases("EV-AAAA-AA")
+    client.cookies["django_language"] = "ru"
+    text = client.get("/audit/").content.decode()
+    assert "Журнал аудита" in text and "Заявка получена" in text
+    text = client.post("/audit/verify/").content.decode()
+    assert "Цепочка цела" in text
