@@ -40,7 +40,8 @@ def record(
     data = dict(data or {})
     _check(action=action, target_type=target_type, target_ref=target_ref, data=data)
     actor_id, actor_kind, actor_role = _actor(actor)
-    with transaction.atomic():
+    # No savepoint: if the append fails, the caller's whole transaction must fail with it.
+    with transaction.atomic(savepoint=False):
         event = _append(
             action=str(action),
             actor_id=actor_id,
