@@ -249,3 +249,8 @@ RATE_LIMIT_INTAKE_PER_SOURCE = env_int("RATE_LIMIT_INTAKE_PER_SOURCE", 10)
 RATE_LIMIT_INTAKE_GLOBAL = env_int("RATE_LIMIT_INTAKE_GLOBAL", 600)
 RATE_LIMIT_CODE_PER_SOURCE = env_int("RATE_LIMIT_CODE_PER_SOURCE", 30)
 RATE_LIMIT_CODE_GLOBAL = env_int("RATE_LIMIT_CODE_GLOBAL", 3000)
+
+# bench: `make bench` installs a bare one-row view to measure the stack's own limit against.
+# Never set outside the benchmarks (bench/run.py sets it for its own server only).
+if env_bool("SAFE_PASSAGE_BENCH", False):
+    INSTALLED_APPS += ["bench.bareapp"]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -11,6 +12,10 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     path("", include("evacuation.applicant_urls")),
 ]
+
+# bench: the bare one-row view exists only in the benchmarks' own server (SAFE_PASSAGE_BENCH).
+if "bench.bareapp" in settings.INSTALLED_APPS:
+    urlpatterns.insert(0, path("bench/", include("bench.bareapp.urls")))
 
 handler400 = "config.errors.bad_request"
 handler403 = "config.errors.forbidden"

@@ -1,0 +1,240 @@
+"""The bench's own world: a throw-away PostgreSQL database, a production-like environment, and
+the real server (gunicorn, 2 workers, whitenoise) on a free loopback port.
+
+Secrets made here (SECRET_KEY, the audit signing key, the vault recovery secret) live only in the
+ignored bench/.work/ folder for the length of a run.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+DB_NAME = "safe_passage_bench"
+DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+
+PRODUCTION_ARGON2 = {"VAULT_ARGON2_MEMORY_KIB": "65536", "VAULT_ARGON2_ITERATIONS": "3"}
+TEST_ARGON2 = {"VAULT_ARGON2_MEMORY_KIB": "1024", "VAULT_ARGON2_ITERATIONS": "1"}
+
+
+def bench_env(argon2: dict[str, str] | None = None) -> dict[str, str]:
+    """Production settings, pointed at the bench database, over plain HTTP on loopback."""
+    WORK.mkdir(mode=0o700, parents=True, exist_ok=True)
+    secret_file = WORK / "secret_key"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(50))
+        secret_file.chmod(0o600)
+    env = dict(os.environ)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SAFE_PASSAGE_ENV": "production",
+            "SAFE_PASSAGE_BENCH": "1",
+            "SECRET_KEY": secret_file.read_text().strip(),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",
+            "DATABASE_URL": DB_URL,
+            "AUDIT_SIGNING_KEY_FILE": str(WORK / "audit_signing_key.pem"),
+            "SAFE_PASSAGE_LOCAL_DIR": str(WORK / "local"),
+            "MEDIA_ROOT": str(WORK / "media"),
+            # One loopback address sends every request: the per-source limits would refuse all
+            # but the first few. Rate limiting is measured by the evacuation tests instead.
+            "RATE_LIMITS_ENABLED": "0",
+            "DEBUG": "0",
+        }
+    )
+    env.update(argon2 or PRODUCTION_ARGON2)
+    return env
+
+
+def database_recreate() -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def database_drop() -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def manage(*args: str, env: dict[str, str], stdin: str | None = None, check: bool = True):
+    done = subprocess.run(
+        [str(PYTHON), "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    if check and done.returncode != 0:
+        raise RuntimeError(f"manage.py {args[0]} failed:\n{done.stderr[-3000:]}")
+    return done
+
+
+def prepare(env: dict[str, str]) -> None:
+    """Fresh database, migrations, static files (production serves the hashed manifest) and the
+    audit signing key."""
+    database_recreate()
+    manage("migrate", "--noinput", "-v", "0", env=env)
+    manage("collectstatic", "--noinput", "-v", "0", env=env)
+    key = Path(env["AUDIT_SIGNING_KEY_FILE"])
+    if key.exists():
+        key.unlink()
+    manage("audit_keygen", env=env)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        return [int(pid) for pid in out.split()]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def server_start(env: dict[str, str], *, workers: int = 2, name: str = "gunicorn") -> Server:
+    port = free_port()
+    log = WORK / f"{name}.log"
+    process = subprocess.Popen(
+        [
+            str(GUNICORN),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "120",
+            "--backlog",
+            "2048",
+            "--access-logfile",
+            "/dev/null",
+            "--error-logfile",
+            str(log),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = Server(process, port, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early; see {log}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                if r.status == 200 and len(server.worker_pids()) >= workers:
+                    return server
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    server.stop()
+    raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
+
+
+# --- what the figures were measured on ----------------------------------------------------------
+
+
+def _meminfo_gib(key: str) -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024 / 1024
+    return float("nan")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine() -> dict[str, str]:
+    from importlib.metadata import version
+
+    with psycopg.connect(PG_ADMIN) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    load = os.getloadavg()
+    return {
+        "cpu": f"{os.cpu_count()} logical cores ({_cpu_model()})",
+        "memory": f"{_meminfo_gib('MemTotal'):.1f} GiB total, "
+        f"{_meminfo_gib('MemAvailable'):.1f} GiB available at start",
+        "load": f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1/5/15 min, at start; the machine is "
+        "shared)",
+        "os": platform.platform(),
+        "versions": (
+            f"Python {platform.python_version()}, Django {version('Django')}, "
+            f"PostgreSQL {pg}, cryptography {version('cryptography')}, "
+            f"gunicorn {version('gunicorn')}, argon2-cffi {version('argon2-cffi')}, "
+            f"psycopg {version('psycopg')}"
+        ),
+    }
+
+
+def cleanup_work() -> None:
+    """Secrets of the run go with it (the recovery secret file is removed as soon as used)."""
+    for name in ("secret_key", "audit_signing_key.pem", "recovery_secret"):
+        path = WORK / name
+        if path.exists():
+            path.unlink()
+    shutil.rmtree(WORK / "media", ignore_errors=True)
+
+
+def pg_version_ok() -> bool:
+    try:
+        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+if __name__ == "__main__":  # pragma: no cover - a quick manual check
+    print(machine())
+    sys.exit(0)

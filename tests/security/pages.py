@@ -1,0 +1,116 @@
+"""Every URL pattern the project defines, made concrete, and one signed-in client per kind of
+visitor. Used by the header and access-matrix tests (tests/security only)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import DEFAULT_PASSWORD, make_staff, submit_intake, vault_ready
+
+VISITORS = (
+    "anonymous",
+    "applicant",
+    "caseworker",
+    "coordinator",
+    "auditor",
+    "admin",
+    "no_second_factor",
+)
+
+APPLICANT_PATTERNS = frozenset({"", "request/", "status/"})
+
+
+@dataclass(frozen=True)
+class Page:
+    pattern: str  # the full pattern as written in the urlconfs, e.g. "staff/cases/<str:reference>/"
+    name: str  # namespaced name, "-" for unnamed
+
+    def url(self, params: dict[str, str]) -> str:
+        return "/" + fill(self.pattern, params)
+
+
+def patterns() -> list[Page]:
+    """Every leaf pattern reachable from config.urls, recursively."""
+
+    def walk(items, prefix: str, namespaces: tuple[str, ...]):
+        for item in items:
+            if isinstance(item, URLResolver):
+                spaces = namespaces + ((item.namespace,) if item.namespace else ())
+                yield from walk(item.url_patterns, prefix + str(item.pattern), spaces)
+            elif isinstance(item, URLPattern):
+                yield Page(prefix + str(item.pattern), ":".join((*namespaces, item.name or "-")))
+
+    return list(walk(get_resolver().url_patterns, "", ()))
+
+
+_ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+_REGEX_PARAM = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+def fill(pattern: str, params: dict[str, str]) -> str:
+    """Route converters and regex groups replaced by real values; regex anchors dropped."""
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in params:
+            raise KeyError(f"No value for the URL parameter {name!r} in {pattern!r}.")
+        return str(params[name])
+
+    text = _ROUTE_PARAM.sub(value, pattern)
+    text = _REGEX_PARAM.sub(value, text)
+    return text.replace("^", "").replace("$", "")
+
+
+def build_world() -> dict:
+    """Staff of every role (TOTP enrolled; case staff hold the organisation key), one case with
+    its receipt code, and the real objects whose ids fill URL parameters."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.models import Role, User
+    from audit.models import AuditEvent
+
+    staff = {
+        role: make_staff(username=f"sec_{role}", role=role)
+        for role in (Role.CASEWORKER, Role.COORDINATOR, Role.AUDITOR, Role.ADMIN)
+    }
+    staff["no_second_factor"] = make_staff(username="sec_half", role=Role.CASEWORKER)
+    vault_ready(staff[Role.CASEWORKER], staff[Role.COORDINATOR])
+    applicant = Client()
+    reference, code = submit_intake(applicant)
+    sequence = AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True).first()
+    target = staff[Role.CASEWORKER]
+    params = {
+        "reference": reference,
+        "sequence": str(sequence),
+        "object_id": str(target.pk),
+        "id": str(target.pk),
+        "content_type_id": str(ContentType.objects.get_for_model(User).pk),
+        "app_label": "accounts",
+        "url": "nothing-here/",
+    }
+    return {"staff": staff, "reference": reference, "code": code, "params": params}
+
+
+def clients(world: dict) -> dict[str, Client]:
+    from tests.factories import verified_client
+
+    half = Client()
+    response = half.post(
+        "/staff/login/",
+        {"username": world["staff"]["no_second_factor"].username, "password": DEFAULT_PASSWORD},
+    )
+    assert response.status_code == 302, "password step failed"
+    applicant = Client()
+    applicant.post("/status/", {"code": world["code"]})
+    found = {
+        "anonymous": Client(),
+        "applicant": applicant,
+        "no_second_factor": half,
+    }
+    for role in ("caseworker", "coordinator", "auditor", "admin"):
+        found[role] = verified_client(world["staff"][role])
+    return found

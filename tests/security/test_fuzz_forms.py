@@ -1,0 +1,212 @@
+"""Hypothesis throws hostile field values at every form: nothing answers 5xx, and input the form
+rejects leaves nothing behind (no case, no key, no session, no state change)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import RECEIPT_RE, intake_data, make_staff, submit_intake, vault_ready
+
+pytestmark = pytest.mark.django_db
+
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
+
+NASTY = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "' OR '1'='1' --",
+    "'; DROP TABLE evacuation_case; --",
+    "{{ settings.SECRET_KEY }}",
+    "{% debug %}",
+    "\u202e\u0645\u0631\u062d\u0628\u0627",  # right-to-left override + Arabic
+    "Z\u0351\u0352\u0353\u0354" * 50,  # stacked combining marks
+    "\ufeff\u200b\u200d",
+    "\U0001f3f3\ufe0f\u200d\U0001f308" * 10,
+    "\uff11\uff12\uff13\uff14-\uff15\uff16\uff17\uff18",  # full-width digits
+    "../../etc/passwd",
+    "%00%0d%0aSet-Cookie: x=1",
+    "9" * 400,
+    "-1",
+    "1e309",
+    "NaN",
+    "x" * 6000,
+    "я" * 5001,
+]
+
+values = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=300),
+    st.text(min_size=5000, max_size=7000, alphabet=st.characters(codec="utf-8")),
+    st.integers().map(str),
+    st.binary(max_size=64).map(lambda b: b.decode("latin-1")),
+)
+field_value = st.one_of(values, st.lists(values, min_size=2, max_size=3))  # duplicated fields
+
+
+def mangled(base: dict, extra_names: list[str]):
+    """A form built from `base`: some fields replaced, some dropped, some added."""
+    names = sorted(set(base) | set(extra_names))
+    return st.fixed_dictionaries(
+        {},
+        optional=dict.fromkeys(names, field_value),
+    ).flatmap(
+        lambda replaced: st.sets(st.sampled_from(names), max_size=len(names)).map(
+            lambda dropped: {
+                k: v for k, v in {**base, **replaced}.items() if k not in dropped or k in replaced
+            }
+        )
+    )
+
+
+def counts() -> tuple:
+    from django.contrib.sessions.models import Session
+
+    from audit.models import AuditEvent
+    from evacuation.models import Case
+    from vault.models import ApplicantKey, CaseKey
+
+    return (
+        Case.objects.count(),
+        CaseKey.objects.count(),
+        ApplicantKey.objects.count(),
+        Session.objects.count(),
+        AuditEvent.objects.filter(action__startswith="case.").count(),
+    )
+
+
+@pytest.fixture
+def vault():
+    vault_ready()
+
+
+@FUZZ
+@given(form=mangled(intake_data(), ["unexpected", "csrfmiddlewaretoken"]))
+def test_the_intake_form_never_fails_and_stores_nothing_it_rejects(vault, form):
+    before = counts()
+    response = Client().post("/request/", form)
+    assert response.status_code < 500
+    accepted = re.search(RECEIPT_RE, response.content.decode()) is not None
+    after = counts()
+    if accepted:
+        assert response.status_code == 200
+        assert after[:3] == (before[0] + 1, before[1] + 1, before[2] + 1)
+    else:
+        assert after == before, "a rejected intake left something in the database"
+
+
+@FUZZ
+@given(
+    raw=st.one_of(st.binary(max_size=2000), st.sampled_from([b"a=%ZZ", b"&&&==", b"\xff" * 100])),
+    content_type=st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=xyz",
+            "multipart/form-data",
+            "application/json",
+            "text/plain; charset=utf-32",
+        ]
+    ),
+    where=st.sampled_from(["/request/", "/status/", "/staff/login/", "/staff/login/code/"]),
+)
+def test_malformed_bodies_get_a_plain_answer_not_a_crash(vault, raw, content_type, where):
+    before = counts()
+    response = Client().generic("POST", where, raw, content_type=content_type)
+    assert response.status_code < 500
+    assert counts()[:3] == before[:3]
+
+
+@pytest.fixture
+def a_case(vault):
+    reference, code = submit_intake()
+    return reference, code
+
+
+@FUZZ
+@given(form=mangled({"code": "0000-0000-0000-0000-0000"}, ["step", "code"]))
+def test_the_status_form_never_fails_and_a_wrong_code_changes_nothing(a_case, form):
+    from evacuation.models import Case
+
+    reference, code = a_case
+    state_before = Case.objects.get(reference=reference).state
+    response = Client().post("/status/", form)
+    assert response.status_code < 500
+    submitted = form.get("code")
+    submitted = submitted[-1] if isinstance(submitted, list) else submitted
+    digits = "".join(ch for ch in str(submitted or "") if ch.isdigit())
+    if digits != "".join(ch for ch in code if ch.isdigit()):
+        assert Case.objects.get(reference=reference).state == state_before
+        assert reference.encode() not in response.content, "a wrong code revealed the case"
+
+
+@pytest.fixture
+def staff_member():
+    return make_staff(username="fuzz_user")
+
+
+@FUZZ
+@given(form=mangled({"username": "fuzz_user", "password": "wrong"}, ["next", "token"]))
+def test_the_login_form_never_fails_and_never_signs_in_without_the_password(staff_member, form):
+    client = Client()
+    response = client.post("/staff/login/", form)
+    assert response.status_code < 500
+    # Only the real password passes; no fuzzed value can be it.
+    assert "_auth_user_id" not in client.session
+    assert client.get("/staff/").status_code == 302
+
+
+@FUZZ
+@given(form=mangled({"token": "000000"}, ["otp_device", "otp_token", "token"]))
+def test_the_code_form_never_fails_and_never_verifies_a_wrong_code(staff_member, form):
+    from tests.factories import DEFAULT_PASSWORD
+
+    client = Client()
+    client.post("/staff/login/", {"username": "fuzz_user", "password": DEFAULT_PASSWORD})
+    response = client.post("/staff/login/code/", form)
+    assert response.status_code < 500
+    home = client.get("/staff/")
+    if home.status_code == 200:
+        pytest.fail("a fuzzed code passed the second factor")
+
+
+@pytest.fixture
+def case_staff():
+    from tests.factories import verified_client
+
+    user = make_staff(username="fuzz_caseworker")
+    vault_ready(user)
+    reference, _code = submit_intake()
+    return verified_client(user), reference
+
+
+@FUZZ
+@given(form=mangled({"reason": "assess"}, ["reason", "action", "state"]))
+def test_the_staff_case_form_never_fails_and_records_only_valid_openings(case_staff, form):
+    from audit.models import AuditEvent
+    from evacuation.choices import OpenReason
+    from evacuation.models import Case
+
+    client, reference = case_staff
+    state = Case.objects.get(reference=reference).state
+    opened_before = AuditEvent.objects.filter(action="case.opened").count()
+    response = client.post(f"/staff/cases/{reference}/", form)
+    assert response.status_code < 500
+    reason = form.get("reason")
+    valid = isinstance(reason, str) and reason in OpenReason.values
+    opened_after = AuditEvent.objects.filter(action="case.opened").count()
+    if not valid:
+        assert opened_after == opened_before
+    assert Case.objects.get(reference=reference).state == state
