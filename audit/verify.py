@@ -6,8 +6,11 @@ stops at the first broken event. The same loop checks the database and exported 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -85,8 +88,8 @@ def verify_rows(
 ) -> VerifyResult:
     """Checks rows given in sequence order as tuples in `HASHED_FIELDS` order plus the hash,
     with created_at in its canonical text form and data as JSON text; `sequence` and
-    `actor_id` are ints (actor_id may be None), everything else str. `event_rows()` and
-    `file_rows()` make such tuples.
+    `actor_id` are ints (actor_id may be None), everything else str. `events_sql()` and
+    `verify_file()` make such tuples.
 
     contiguous=False accepts gaps between rows (a filtered export): each row's own hash and the
     links between neighbours that are both present are still checked.
@@ -252,7 +255,13 @@ def _verify_database(public_key: Ed25519PublicKey | None) -> VerifyResult:
             "sequence", "hash", "signature", "key_fingerprint"
         )
     ]
-    result = verify_rows(event_rows(connection), checkpoints=checkpoints, public_key=public_key)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(events_sql(connection.vendor))
+        result = verify_rows(
+            chain.from_iterable(_prefetched(cursor, CHUNK_SIZE)),
+            checkpoints=checkpoints,
+            public_key=public_key,
+        )
     if not result.ok:
         return result
     head_after = ChainHead.objects.values_list("sequence", flat=True).first()
@@ -272,10 +281,10 @@ def _verify_database(public_key: Ed25519PublicKey | None) -> VerifyResult:
     return result
 
 
-def event_rows(connection, *, chunk_size: int = CHUNK_SIZE) -> Iterator[tuple]:
-    """Every event in sequence order as `verify_rows` wants it, straight from a (server-side)
-    cursor: no model instances, no per-row Python; the database writes the times as text."""
-    if connection.vendor == "postgresql":
+def events_sql(vendor: str) -> str:
+    """Every event in sequence order as `verify_rows` wants it: plain columns read from a
+    (server-side) cursor, no model instances; the database writes the times as text."""
+    if vendor == "postgresql":
         created = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
         data = "data::text"
     else:
@@ -285,13 +294,48 @@ def event_rows(connection, *, chunk_size: int = CHUNK_SIZE) -> Iterator[tuple]:
             "THEN '.000000' ELSE '' END || '+00:00'"
         )
         data = "data"
-    sql = (
+    return (
         f"SELECT sequence, {created}, actor_id, actor_kind, actor_role, action, target_type, "  # noqa: S608
         f"target_ref, {data}, prev_hash, hash FROM audit_auditevent ORDER BY sequence"
     )
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql)
-        yield from chain.from_iterable(iter(lambda: cursor.fetchmany(chunk_size), []))
+
+
+def _prefetched(cursor, size: int) -> Iterator[list[tuple]]:
+    """Chunks of rows, the next one fetched in a thread while this one is hashed.
+
+    The database driver releases the GIL while it waits on the network, so fetching and
+    hashing overlap; at most three chunks are in memory at once.
+    """
+    chunks: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            while not stop.is_set():
+                rows = cursor.fetchmany(size)
+                chunks.put(rows)
+                if not rows:
+                    return
+        except BaseException as exc:  # handed to the reading thread, which re-raises it
+            chunks.put(exc)
+
+    worker = threading.Thread(target=fetch, name="audit-verify-fetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = chunks.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            # Unblock a fetcher waiting on a full queue, then let it finish its last fetch.
+            with contextlib.suppress(queue.Empty):
+                chunks.get_nowait()
+            worker.join(timeout=0.05)
 
 
 def _configured_public_key() -> Ed25519PublicKey | None:

@@ -175,3 +175,13 @@ def test_checkpoints_verify_against_the_configured_key(chain, audit_key):
     assert result.ok, result.problem
     assert result.checkpoints_checked == 1
     assert result.last_checkpoint == 10
+
+
+def test_it_stops_cleanly_at_a_broken_event_in_the_middle_of_many_chunks(chain, monkeypatch):
+    import audit.verify
+
+    monkeypatch.setattr(audit.verify, "CHUNK_SIZE", 2)
+    _sql("UPDATE audit_auditevent SET target_ref = 'EV-9999' WHERE sequence = 3")
+    assert verify_database().first_bad_sequence == 3
+    record(action=Action.SIGNOUT, actor="system")  # the connection is still usable
+    assert verify_database().first_bad_sequence == 3
