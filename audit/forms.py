@@ -24,8 +24,12 @@ class EventFilterForm(forms.Form):
             RegexValidator(r"^[A-Za-z0-9-]+$", _("A case reference looks like EV-ABCD-EF."))
         ],
     )
-    date_from = forms.DateField(label=_("From (UTC)"), required=False)
-    date_to = forms.DateField(label=_("To (UTC)"), required=False)
+    date_from = forms.DateField(
+        label=_("From (UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To (UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

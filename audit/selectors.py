@@ -39,5 +39,9 @@ def event_by_sequence(sequence: int) -> AuditEvent | None:
     return AuditEvent.objects.select_related("actor").filter(sequence=sequence).first()
 
 
+def event_exists(sequence: int) -> bool:
+    return AuditEvent.objects.filter(sequence=sequence).exists()
+
+
 def checkpoints_newest_first() -> QuerySet[Checkpoint]:
     return Checkpoint.objects.order_by("-sequence", "-id")

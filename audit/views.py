@@ -81,7 +81,15 @@ def event_detail(request: HttpRequest, sequence: int) -> HttpResponse:
             "target_type": event.target_type,
         }
     ).decode("utf-8")
-    return render(request, "audit/event_detail.html", {"event": event, "hashed": hashed})
+    return render(
+        request,
+        "audit/event_detail.html",
+        {
+            "event": event,
+            "hashed": hashed,
+            "has_next": selectors.event_exists(event.sequence + 1),
+        },
+    )
 
 
 @require_POST

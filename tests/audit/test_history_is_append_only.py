@@ -20,13 +20,20 @@ def _raw(sql: str) -> None:
         "UPDATE audit_auditevent SET action = 'signout' WHERE sequence = 1",
         "DELETE FROM audit_auditevent WHERE sequence = 1",
         "DELETE FROM audit_auditevent",
+        "UPDATE audit_checkpoint SET hash = 'x'",
+        "DELETE FROM audit_checkpoint",
     ],
 )
-def test_it_refuses_to_change_or_delete_an_event_in_the_database(sql):
+def test_it_refuses_to_change_or_delete_history_in_the_database(sql, audit_key):
+    from audit.models import Checkpoint
+    from audit.services import checkpoint_make
+
     record(action=Action.STAFF_CREATED, actor="system", data={"role": "auditor"})
+    checkpoint_make()
     with pytest.raises(DatabaseError):
         _raw(sql)
     assert AuditEvent.objects.get(sequence=1).action == Action.STAFF_CREATED
+    assert Checkpoint.objects.get().hash == AuditEvent.objects.get(sequence=1).hash
 
 
 @pytest.mark.django_db
