@@ -46,7 +46,8 @@ def bench_env(argon2: dict[str, str] | None = None) -> dict[str, str]:
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
+            # Overridable only to try the harness against a settings wrapper.
+            "DJANGO_SETTINGS_MODULE": os.environ.get("BENCH_SETTINGS_MODULE", "config.settings"),
             "SAFE_PASSAGE_ENV": "production",
             "SAFE_PASSAGE_BENCH": "1",
             "SECRET_KEY": secret_file.read_text().strip(),

@@ -11,6 +11,14 @@ import json
 import resource
 import sys
 import time
+from pathlib import Path
+
+
+def _status_kib(key: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
 
 
 def verify() -> dict:
@@ -20,10 +28,18 @@ def verify() -> dict:
     from audit.verify import verify_database
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_start = _status_kib("VmRSS")
+    # Reset the high-water mark so the peak below is the verification's own (Linux >= 4.0).
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        reset = True
+    except OSError:
+        reset = False
     start = time.perf_counter()
     result = verify_database()
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    hwm = _status_kib("VmHWM") if reset else after
     return {
         "ok": result.ok,
         "summary": result.summary(),
@@ -33,6 +49,8 @@ def verify() -> dict:
         "rate": result.checked / seconds if seconds else 0.0,
         "rss_before_mib": before / 1024,
         "rss_peak_mib": after / 1024,
+        "rss_start_mib": rss_start / 1024,
+        "verify_peak_mib": hwm / 1024,
     }
 
 

@@ -20,7 +20,7 @@ sizes are small and their figures are smoke tests, not results.
 
 """
 
-ORDER = ("audit", "rotation", "queue", "intake", "burst")
+ORDER = ("audit", "rotation", "queue", "intake", "burst_test", "burst_production")
 
 
 def _block(name: str, body: str) -> str:

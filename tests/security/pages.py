@@ -60,8 +60,9 @@ def fill(pattern: str, params: dict[str, str]) -> str:
             raise KeyError(f"No value for the URL parameter {name!r} in {pattern!r}.")
         return str(params[name])
 
-    text = _ROUTE_PARAM.sub(value, pattern)
-    text = _REGEX_PARAM.sub(value, text)
+    # Regex groups first: "(?P<name>...)" also looks like a route converter "<name>".
+    text = _REGEX_PARAM.sub(value, pattern)
+    text = _ROUTE_PARAM.sub(value, text)
     return text.replace("^", "").replace("$", "")
 
 

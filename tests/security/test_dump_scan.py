@@ -1,0 +1,99 @@
+"""A thief who copies the whole database after a full journey finds none of what the applicant
+wrote, nor their receipt code, nor the staff password: `pg_dump` of everything on PostgreSQL,
+the raw database file image on SQLite."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    RECEIPT_RE,
+    intake_data,
+    make_staff,
+    vault_ready,
+    verified_client,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MARKERS = {
+    "name": "MarkerNameQx7Vu",
+    "contact_handle": "@MarkerHandleZp4",
+    "country": "MarkerCountryKw2",
+    "city": "MarkerCityRb9",
+    "situation": "MarkerSituationTj5 they came to my flat at night",
+    "voucher": "MarkerVoucherHn3, Signal +000 111",
+}
+REJECTED_MARKER = "MarkerRejectedYc8"
+
+
+def _dump() -> bytes:
+    """Everything the database holds, as its own tools or files would give it to a thief."""
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        return subprocess.run(
+            [
+                "pg_dump",
+                "--no-owner",
+                "-h",
+                str(db["HOST"] or "127.0.0.1"),
+                "-p",
+                str(db["PORT"] or 5432),
+                "-U",
+                str(db["USER"] or "postgres"),
+                db["NAME"],
+            ],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    raw = connection.connection
+    image = raw.serialize() if hasattr(raw, "serialize") else b""
+    text = "\n".join(raw.iterdump()).encode()
+    return image + b"\n" + text
+
+
+def _found(dump: bytes, secret: str) -> bool:
+    haystack = dump.lower()
+    needle = secret.encode()
+    return needle.lower() in haystack or needle.hex().encode() in haystack
+
+
+def test_a_full_journey_leaves_no_marker_in_a_dump_of_the_whole_database():
+    caseworker = make_staff(username="dump_caseworker")
+    vault_ready(caseworker)
+    applicant = Client()
+    # A request the form rejects (no consent) must leave nothing at all.
+    rejected = applicant.post("/request/", intake_data(name=REJECTED_MARKER, consent=""))
+    assert rejected.status_code == 200 and REJECTED_MARKER.encode() in rejected.content
+    response = applicant.post("/request/", intake_data(**MARKERS))
+    code = re.search(RECEIPT_RE, response.content.decode()).group(1)
+    assert applicant.post("/status/", {"code": code}).status_code == 200
+
+    from evacuation.models import Case
+
+    reference = Case.objects.get().reference
+    staff = verified_client(caseworker)
+    opened = staff.post(f"/staff/cases/{reference}/", {"reason": "assess"})
+    assert MARKERS["name"].encode() in opened.content, "the case did not open for staff"
+    withdrawn = applicant.post("/status/", {"code": code, "step": "withdraw"})
+    assert withdrawn.status_code == 200
+
+    dump = _dump()
+    assert len(dump) > 10_000
+    assert _found(dump, reference), "the scan cannot even find what is stored in clear"
+    secrets = {
+        **MARKERS,
+        "rejected": REJECTED_MARKER,
+        "receipt code": code,
+        "receipt digits": re.sub(r"\D", "", code),
+        "staff password": DEFAULT_PASSWORD,
+    }
+    leaked = [label for label, secret in secrets.items() if _found(dump, secret)]
+    assert not leaked, f"found in the database dump: {leaked}"

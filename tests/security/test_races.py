@@ -1,0 +1,59 @@
+"""Many people (or one person's many tabs) acting on one case at the same instant: exactly one
+transition happens, it is audited once, and nobody gets a 500."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.factories import submit_intake, vault_ready
+
+THREADS = 32
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+
+
+def _at_once(count: int, action) -> list:
+    """Runs action(i) in `count` threads released together; returns results or exceptions."""
+    start = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            start.wait(timeout=30)
+            results[i] = action(i)
+        except BaseException as exc:  # reported by the test, in its own thread
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a request hung"
+    return results
+
+
+def test_32_simultaneous_withdrawals_of_one_case_withdraw_it_exactly_once():
+    from audit.models import AuditEvent
+    from audit.verify import verify_database
+    from evacuation.models import Case
+
+    vault_ready()
+    reference, code = submit_intake()
+
+    def withdraw(_i: int) -> int:
+        return Client().post("/status/", {"code": code, "step": "withdraw"}).status_code
+
+    statuses = _at_once(THREADS, withdraw)
+
+    assert all(status == 200 for status in statuses), statuses
+    assert Case.objects.get(reference=reference).state == "withdrawn"
+    events = AuditEvent.objects.filter(action="case.withdrawn", target_ref=reference)
+    assert events.count() == 1
+    assert verify_database().ok
