@@ -1,0 +1,205 @@
+"""The access matrix: every URL pattern the project defines x every kind of visitor, with the
+answer each must get to a GET written down below. A new URL without a row fails this test, so
+nobody adds a page without deciding who may see it.
+
+Cells: a status code, or "->login" / "->code" / "->home" / "->PATH" for a redirect there.
+"->login" means the 2FA middleware sent them to sign in; "->code" to the second-factor step.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.security.pages import VISITORS, build_world, clients, patterns
+
+pytestmark = pytest.mark.django_db
+
+# Columns: anonymous, applicant (holds a receipt code), caseworker, coordinator, auditor, admin,
+# no_second_factor (password right, TOTP not yet given).
+LOGIN, CODE, HOME = "->login", "->code", "->home"
+ADMIN_LOGIN = "->/admin/login/"  # the admin's own login view, which then refuses (403)
+GUARDED = (LOGIN, LOGIN)  # anonymous and applicant on any /staff/, /audit/, /admin/ page
+
+MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    # The applicant's side: open to everyone, nothing on it depends on who asks.
+    "": ("200", "200", "200", "200", "200", "200", "200"),
+    "request/": ("200", "200", "200", "200", "200", "200", "200"),
+    "status/": ("200", "200", "200", "200", "200", "200", "200"),
+    "i18n/setlang/": ("->/", "->/", "->/", "->/", "->/", "->/", "->/"),
+    # Sign-in steps.
+    "staff/login/": ("200", "200", HOME, HOME, HOME, HOME, "200"),
+    "staff/login/code/": (*GUARDED, HOME, HOME, HOME, HOME, "200"),
+    "staff/login/enrol/": (*GUARDED, HOME, HOME, HOME, HOME, CODE),
+    "staff/logout/": ("405", "405", "405", "405", "405", "405", "405"),  # POST only
+    # Every staff member's own pages.
+    "staff/": (*GUARDED, "200", "200", "200", "200", CODE),
+    "staff/security/": (*GUARDED, "200", "200", "200", "200", CODE),
+    "staff/security/authenticator/": (
+        *GUARDED,
+        "->/staff/security/",
+        "->/staff/security/",
+        "->/staff/security/",
+        "->/staff/security/",
+        CODE,
+    ),
+    # Cases: case staff only; auditors and admins are refused.
+    "staff/cases/": (*GUARDED, "200", "200", "403", "403", CODE),
+    "staff/cases/<str:reference>/": (*GUARDED, "200", "200", "403", "403", CODE),
+    # The audit log: auditors only.
+    "audit/": (*GUARDED, "403", "403", "200", "403", CODE),
+    "audit/events/<int:sequence>/": (*GUARDED, "403", "403", "200", "403", CODE),
+    "audit/verify/": (*GUARDED, "405", "405", "405", "405", CODE),  # POST only
+    "audit/export.jsonl": (*GUARDED, "403", "403", "200", "403", CODE),
+    "audit/export.csv": (*GUARDED, "403", "403", "200", "403", CODE),
+    "audit/checkpoints/": (*GUARDED, "403", "403", "200", "403", CODE),
+    # Django's admin: the admin role only; other staff end on the admin login, which answers 403.
+    "admin/": (*GUARDED, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, "200", CODE),
+    "admin/login/": (*GUARDED, "403", "403", "403", "403", CODE),
+    "admin/logout/": (*GUARDED, "->/admin/", "->/admin/", "->/admin/", "405", CODE),
+    "admin/password_change/": (*GUARDED, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, "200", CODE),
+    "admin/password_change/done/": (
+        *GUARDED,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        "200",
+        CODE,
+    ),
+    "admin/autocomplete/": (*GUARDED, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, "403", CODE),
+    "admin/jsi18n/": (*GUARDED, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, "200", CODE),
+    # Staff have no public page: "view on site" finds nothing.
+    "admin/r/<path:content_type_id>/<path:object_id>/": (
+        *GUARDED,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        "404",
+        CODE,
+    ),
+    "admin/accounts/user/<id>/password/": (
+        *GUARDED,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        "200",
+        CODE,
+    ),
+    "admin/accounts/user/": (*GUARDED, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, "200", CODE),
+    "admin/accounts/user/add/": (*GUARDED, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, "200", CODE),
+    "admin/accounts/user/<path:object_id>/history/": (
+        *GUARDED,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        "200",
+        CODE,
+    ),
+    "admin/accounts/user/<path:object_id>/delete/": (
+        *GUARDED,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        "200",
+        CODE,
+    ),
+    "admin/accounts/user/<path:object_id>/change/": (
+        *GUARDED,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        "200",
+        CODE,
+    ),
+    "admin/accounts/user/<path:object_id>/": (
+        *GUARDED,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        "->/admin/accounts/user/{object_id}/change/",
+        CODE,
+    ),
+    "admin/^(?P<app_label>accounts)/$": (
+        *GUARDED,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        ADMIN_LOGIN,
+        "200",
+        CODE,
+    ),
+    "admin/(?P<url>.*)$": (*GUARDED, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, "404", CODE),
+}
+
+_REDIRECT_NAMES = {
+    "/staff/login/": "->login",
+    "/staff/login/code/": "->code",
+    "/staff/login/enrol/": "->enrol",
+    "/staff/": "->home",
+}
+
+
+def observed(response) -> str:
+    if 300 <= response.status_code < 400:
+        path = urlsplit(response["Location"]).path
+        return _REDIRECT_NAMES.get(path, f"->{path}")
+    return str(response.status_code)
+
+
+def test_every_url_has_a_row_and_every_visitor_gets_exactly_what_the_row_says():
+    world = build_world()
+    visitors = clients(world)
+    found = {}
+    for page in patterns():
+        url = page.url(world["params"])
+        found[page.pattern] = tuple(observed(visitors[v].get(url)) for v in VISITORS)
+    if os.environ.get("SECURITY_MATRIX_PRINT"):
+        for pattern, row in found.items():
+            print(f'    "{pattern}": {row!r},')
+    missing = sorted(set(found) - set(MATRIX))
+    assert not missing, f"URL patterns without a row in MATRIX: {missing}"
+    stale = sorted(set(MATRIX) - set(found))
+    assert not stale, f"rows for URL patterns that no longer exist: {stale}"
+    wrong = [
+        f"{pattern} as {visitor}: expected {want}, got {got}"
+        for pattern, row in found.items()
+        for visitor, want, got in zip(VISITORS, MATRIX[pattern], row, strict=True)
+        if want.format(**world["params"]) != got
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+# State-changing POSTs (the pages above that take a form), with a valid form: who may act.
+# Each visitor posts with its own session; the login steps are covered by the GET table.
+POSTS: dict[str, dict[str, str]] = {
+    "staff/cases/<str:reference>/": {"reason": "assess"},
+    "audit/verify/": {},
+    "staff/logout/": {},
+}
+POST_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    "staff/cases/<str:reference>/": (*GUARDED, "200", "200", "403", "403", CODE),
+    "audit/verify/": (*GUARDED, "403", "403", "200", "403", CODE),
+    "staff/logout/": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+}
+
+
+def test_state_changing_posts_are_refused_to_everyone_the_table_does_not_name():
+    world = build_world()
+    visitors = clients(world)
+    pages = {page.pattern: page for page in patterns()}
+    found = {}
+    for pattern, form in POSTS.items():
+        url = pages[pattern].url(world["params"])
+        found[pattern] = tuple(observed(visitors[v].post(url, form)) for v in VISITORS)
+    if os.environ.get("SECURITY_MATRIX_PRINT"):
+        for pattern, row in found.items():
+            print(f'    "{pattern}": {row!r},')
+    assert set(POST_MATRIX) == set(POSTS)
+    wrong = [
+        f"POST {pattern} as {visitor}: expected {want}, got {got}"
+        for pattern, row in found.items()
+        for visitor, want, got in zip(VISITORS, POST_MATRIX[pattern], row, strict=True)
+        if want != got
+    ]
+    assert not wrong, "\n".join(wrong)
