@@ -24,9 +24,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(
-        request, 500, _("Something went wrong"), _("Please try again in a few minutes.")
-    )
+    return _error(request, 500, _("Something went wrong"), _("Please try again in a few minutes."))
 
 
 def too_many_requests(request: HttpRequest) -> HttpResponse:

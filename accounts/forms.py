@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    password = forms.CharField(
+        label=_("Password"), max_length=4096, strip=False, widget=forms.PasswordInput
+    )
+
+
+class CodeForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        help_text=_("The six digits from your authenticator app, or one of your backup codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    """Re-entering the password before a change to the second factor."""
+
+    password = forms.CharField(
+        label=_("Your password"), max_length=4096, strip=False, widget=forms.PasswordInput
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That password is not correct."))
+        return password
+
+
+class PasswordChangeForm(PasswordConfirmForm):
+    new_password = forms.CharField(
+        label=_("New password"), max_length=4096, strip=False, widget=forms.PasswordInput
+    )
+
+    def clean_new_password(self) -> str:
+        new_password = self.cleaned_data["new_password"]
+        validate_password(new_password, user=self.user)
+        return new_password

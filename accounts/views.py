@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from base64 import b32encode
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import services
+from accounts.forms import CodeForm, LoginForm, PasswordChangeForm, PasswordConfirmForm
+from accounts.qr import qr_data_uri
+from accounts.roles import CAPABILITIES
+from accounts.twofactor import has_second_factor, second_factor_check
+from audit.actions import Action
+from audit.services import record
+from vault import session as vault_session
+
+PENDING_TOTP = "accounts.pending_totp"
+SIGN_IN_FAILED = gettext_lazy("That username and password did not work.")
+
+
+def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs):
+    """django-axes calls this when a username is locked; it says nothing about the account."""
+    paused = _(
+        "Too many failed sign-in attempts. Sign-in is paused for 15 minutes; try again later."
+    )
+    return render(
+        request, "accounts/login.html", {"form": LoginForm(), "paused": paused}, status=429
+    )
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect("accounts:home")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        password = form.cleaned_data["password"]
+        user = authenticate(request, username=username, password=password)
+        if getattr(request, "axes_locked_out", False):
+            return locked_out(request)
+        if user is not None:
+            login(request, user)
+            vault_session.unlock_begin(request, user=user, password=password)
+            return redirect("accounts:verify" if has_second_factor(user) else "accounts:enrol")
+        form.add_error(None, SIGN_IN_FAILED)
+    return render(request, "accounts/login.html", {"form": form})
+
+
+def _second_factor_passed(request: HttpRequest, device) -> None:
+    otp_login(request, device)
+    record(action=Action.SIGNIN_SUCCEEDED, actor=request.user)
+    if not vault_session.unlock_complete(request):
+        messages.info(
+            request, _("You have no access to case data yet. A coordinator can grant it.")
+        )
+
+
+@login_required
+def verify_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_verified():
+        return redirect("accounts:home")
+    if not has_second_factor(request.user):
+        return redirect("accounts:enrol")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        check = second_factor_check(user=request.user, token=form.cleaned_data["token"])
+        if check.device is not None:
+            _second_factor_passed(request, check.device)
+            return redirect("accounts:home")
+        if check.throttled:
+            form.add_error(None, _("Too many wrong codes. Wait a minute, then try again."))
+        else:
+            form.add_error("token", _("That code did not work."))
+    return render(request, "accounts/verify.html", {"form": form})
+
+
+def _pending_device(request: HttpRequest) -> TOTPDevice:
+    device = TOTPDevice.objects.filter(
+        user=request.user, confirmed=False, pk=request.session.get(PENDING_TOTP)
+    ).first()
+    if device is None:
+        device = services.totp_device_start(user=request.user)
+        request.session[PENDING_TOTP] = device.pk
+    return device
+
+
+def _enrolment_page(request: HttpRequest, device: TOTPDevice, form: CodeForm, replacing: bool):
+    context = {
+        "form": form,
+        "qr": qr_data_uri(device.config_url),
+        "secret": b32encode(device.bin_key).decode(),
+        "replacing": replacing,
+    }
+    return render(request, "accounts/enrol.html", context)
+
+
+def _confirm_device(request: HttpRequest, *, replacing: bool) -> HttpResponse:
+    device = _pending_device(request)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token("".join(form.cleaned_data["token"].split())):
+            services.totp_device_confirm(user=request.user, device=device, replacing=replacing)
+            del request.session[PENDING_TOTP]
+            if not replacing:
+                _second_factor_passed(request, device)
+            codes = services.backup_codes_generate(user=request.user)
+            return render(request, "accounts/backup_codes.html", {"codes": codes})
+        form.add_error("token", _("That code did not work. Check the time on your phone."))
+    return _enrolment_page(request, device, form, replacing)
+
+
+@login_required
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_verified() or has_second_factor(request.user):
+        return redirect("accounts:home" if request.user.is_verified() else "accounts:verify")
+    return _confirm_device(request, replacing=False)
+
+
+def home_view(request: HttpRequest) -> HttpResponse:
+    capabilities = sorted(cap for cap in CAPABILITIES if request.user.may(cap))
+    return render(request, "accounts/home.html", {"capabilities": capabilities})
+
+
+def security_view(request: HttpRequest) -> HttpResponse:
+    """Backup codes, authenticator and password: each change asks for the password again."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    confirm_form = PasswordConfirmForm(
+        request.POST if action in {"backup_codes", "replace_totp"} else None, user=request.user
+    )
+    password_form = PasswordChangeForm(
+        request.POST if action == "password" else None, user=request.user
+    )
+    if action == "backup_codes" and confirm_form.is_valid():
+        codes = services.backup_codes_generate(user=request.user)
+        return render(request, "accounts/backup_codes.html", {"codes": codes})
+    if action == "replace_totp" and confirm_form.is_valid():
+        request.session.pop(PENDING_TOTP, None)
+        return _enrolment_page(request, _pending_device(request), CodeForm(), replacing=True)
+    if action == "password" and password_form.is_valid():
+        services.password_change(
+            user=request.user,
+            old_password=password_form.cleaned_data["password"],
+            new_password=password_form.cleaned_data["new_password"],
+        )
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("Your password has been changed."))
+        return redirect("accounts:security")
+    context = {"confirm_form": confirm_form, "password_form": password_form, "action": action}
+    return render(request, "accounts/security.html", context)
+
+
+def replace_totp_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and PENDING_TOTP in request.session:
+        return _confirm_device(request, replacing=True)
+    return redirect("accounts:security")
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        record(action=Action.SIGNOUT, actor=request.user)
+    logout(request)
+    return redirect("accounts:login")

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Serve Safe Passage locally with demo data. Secrets stay in the ignored .local/ folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SAFE_PASSAGE_ENV="${SAFE_PASSAGE_ENV:-development}"
+PY=.venv/bin/python
+
+$PY manage.py compilemessages --ignore=.venv -v 0 2>/dev/null || echo "(msgfmt missing: using the committed .mo files)"
+$PY manage.py migrate --noinput -v 0
+$PY manage.py audit_keygen --if-missing
+$PY manage.py seed_demo
+echo "Serving on http://127.0.0.1:8000  (Ctrl-C stops)"
+exec .venv/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile /dev/null

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Every check and test: lint, SQLite, PostgreSQL, browser. Under CI=true nothing is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SAFE_PASSAGE_ENV=test
+PY=.venv/bin/python
+CI="${CI:-false}"
+PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/safe_passage}"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "lint"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+step "translations"
+if command -v msgfmt >/dev/null; then
+  $PY manage.py compilemessages --ignore=.venv -v 0
+else
+  echo "msgfmt missing: using the committed .mo files"
+fi
+
+step "browser"
+scripts/ensure_chromium.sh
+
+step "security scanners"
+scripts/scan.sh
+
+step "tests on SQLite"
+unset DATABASE_URL
+.venv/bin/pytest -q
+
+step "tests on PostgreSQL"
+if scripts/ensure_postgres.sh; then
+  DATABASE_URL="$PG_URL" .venv/bin/pytest -q
+else
+  if [ "$CI" = "true" ]; then
+    echo "PostgreSQL is not available and CI=true: failing."
+    exit 1
+  fi
+  echo "SKIPPED: PostgreSQL is not available on this machine; the PostgreSQL pass did not run."
+fi

@@ -1,0 +1,172 @@
+"""Builders shared by every test: named staff and signed-in clients."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role, User
+from accounts.services import staff_create
+
+DEFAULT_PASSWORD = "correct horse battery staple 42"
+
+
+def make_staff(
+    *,
+    username: str = "alice",
+    role: str = Role.CASEWORKER,
+    password: str = DEFAULT_PASSWORD,
+    totp: bool = True,
+) -> User:
+    user = staff_create(username=username, role=role, password=password, actor="system")
+    if totp:
+        TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    return user
+
+
+def totp_code(device: TOTPDevice, *, offset_steps: int = 0) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + offset_steps * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def fresh_totp_code(user: User) -> str:
+    """A current code that the device will accept (a test may sign one person in many times
+    within one 30-second step; django-otp would rightly refuse the replay)."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    device.refresh_from_db()
+    return totp_code(device)
+
+
+def sign_in(client: Client, user: User, password: str = DEFAULT_PASSWORD) -> Client:
+    """Signs in through the real pages: password, then a TOTP code (this unlocks the vault)."""
+    response = client.post("/staff/login/", {"username": user.username, "password": password})
+    assert response.status_code == 302, "password step failed"
+    response = client.post("/staff/login/code/", {"token": fresh_totp_code(user)})
+    assert response.status_code == 302 and response["Location"] == "/staff/", "code step failed"
+    return client
+
+
+def verified_client(user: User, password: str = DEFAULT_PASSWORD) -> Client:
+    return sign_in(Client(), user, password)
+
+
+# --- vault (key custody) builders -------------------------------------------------------------
+
+
+def vault_ready(*grantees: User) -> str:
+    """Initialises the vault and grants the organisation key to `grantees`.
+    Returns the recovery secret (tests only: real code never keeps it)."""
+    from vault.org import vault_init
+
+    return vault_init(grantees=grantees).recovery_secret
+
+
+class VaultBrowser:
+    """One staff browser seen by the vault alone: a database-backed session plus the cookie jar,
+    with each call run as a request through the vault's cookie middleware (no pages needed)."""
+
+    def __init__(self, user: User) -> None:
+        from django.contrib.sessions.backends.db import SessionStore
+
+        self.user = user
+        self.session = SessionStore()
+        self.session.save()
+        self.cookies: dict[str, str] = {}
+        self.last_response = None
+
+    def run(self, action=None, *, user: User | None = None, with_cookies: bool = True):
+        """Runs action(request) inside a request; returns its result."""
+        from django.contrib.sessions.backends.db import SessionStore
+        from django.http import HttpResponse
+        from django.test import RequestFactory
+
+        from vault.middleware import SessionKeyCookieMiddleware
+
+        request = RequestFactory().get("/staff/")
+        request.session = SessionStore(session_key=self.session.session_key)
+        request.user = user or self.user
+        if with_cookies:
+            request.COOKIES.update(self.cookies)
+        outcome = {}
+
+        def view(req):
+            if action is not None:
+                outcome["value"] = action(req)
+            return HttpResponse()
+
+        response = SessionKeyCookieMiddleware(view)(request)
+        request.session.save()
+        self.session = request.session
+        for name, morsel in response.cookies.items():
+            if morsel.value:
+                self.cookies[name] = morsel.value
+            else:
+                self.cookies.pop(name, None)
+        self.last_response = response
+        return outcome.get("value")
+
+    def sign_in(self, password: str = DEFAULT_PASSWORD) -> bool:
+        """The vault's half of sign-in: password step, then the step after the second factor."""
+        from vault import session as vault_session
+
+        self.run(lambda r: vault_session.unlock_begin(r, user=self.user, password=password))
+        return self.run(vault_session.unlock_complete)
+
+
+# --- evacuation: intake builders and a whole-database dump -------------------------------------
+
+RECEIPT_RE = r'<p class="receipt"[^>]*>\s*([0-9][0-9 -]*[0-9])\s*</p>'
+
+
+def intake_data(**overrides) -> dict:
+    """A complete, valid /request/ form (as posted by a browser)."""
+    data = {
+        "name": "Applicant Alias",
+        "contact_method": "signal",
+        "contact_handle": "@applicant_alias",
+        "country": "Country Now",
+        "city": "City Now",
+        "situation": "Threatened by my neighbours.",
+        "urgency": "weeks",
+        "party_size": "2",
+        "travel_documents": "valid_passport",
+        "help_needed": ["transport", "medical"],
+        "voucher": "",
+        "consent": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def submit_intake(client: Client | None = None, **overrides) -> tuple[str, str]:
+    """Posts the intake form; returns (reference, receipt code) read from the page shown once."""
+    import re
+
+    from evacuation.models import Case
+
+    response = (client or Client()).post("/request/", intake_data(**overrides))
+    assert response.status_code == 200, f"intake failed with {response.status_code}"
+    match = re.search(RECEIPT_RE, response.content.decode())
+    assert match, "no receipt code on the page"
+    reference = Case.objects.order_by("-id").values_list("reference", flat=True).first()
+    return reference, match.group(1)
+
+
+def database_dump() -> bytes:
+    """Every row of every table, as bytes: what a thief who copies the database holds."""
+    from django.db import connection
+
+    chunks: list[bytes] = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                for value in row:
+                    if isinstance(value, memoryview | bytes | bytearray):
+                        chunks.append(bytes(value))
+                    else:
+                        chunks.append(str(value).encode())
+    return b"\n".join(chunks)
