@@ -48,3 +48,87 @@ class OpenReason(models.TextChoices):
     ARRANGE_TRAVEL = "arrange_travel", _("Arrange travel")
     REPLY = "reply", _("Reply to the applicant")
     OTHER = "other", _("Other casework")
+
+
+# Workflow: codes only, so every value can also appear in the audit log.
+class RiskLevel(models.IntegerChoices):
+    LOW = 1, _("1 — low")
+    ELEVATED = 2, _("2 — elevated")
+    HIGH = 3, _("3 — high")
+    CRITICAL = 4, _("4 — critical, life at risk")
+
+
+class VerifiedBy(models.TextChoices):
+    TRUSTED_PARTNER = "trusted_partner", _("Trusted partner organisation")
+    REFEREE = "referee", _("Referee known to us")
+    INTERVIEW = "interview", _("Interview with the applicant")
+    OTHER = "other", _("Other")
+
+
+class Support(models.TextChoices):
+    RELOCATION = "relocation", _("Relocation abroad")
+    TEMPORARY_SHELTER = "temporary_shelter", _("Temporary shelter")
+    LEGAL = "legal", _("Legal aid")
+    MEDICAL = "medical", _("Medical care")
+    PSYCHOSOCIAL = "psychosocial", _("Psychosocial support")
+    FINANCIAL = "financial", _("Emergency money")
+
+
+class DeclineReason(models.TextChoices):
+    OUT_OF_MANDATE = "out_of_mandate", _("Outside our mandate")
+    NOT_VERIFIED = "not_verified", _("Could not be verified")
+    NO_CAPACITY = "no_capacity", _("No capacity or funds")
+    DUPLICATE = "duplicate", _("Duplicate request")
+    RESOLVED_ELSEWHERE = "resolved_elsewhere", _("Helped by another organisation")
+    NO_CONTACT = "no_contact", _("Applicant could not be reached")
+    OTHER = "other", _("Other")
+
+
+class Currency(models.TextChoices):
+    EUR = "EUR", "EUR"
+    USD = "USD", "USD"
+    GBP = "GBP", "GBP"
+    GEL = "GEL", "GEL"
+    TRY = "TRY", "TRY"
+    AMD = "AMD", "AMD"
+    KZT = "KZT", "KZT"
+    KGS = "KGS", "KGS"
+    UAH = "UAH", "UAH"
+
+
+class FundingPurpose(models.TextChoices):
+    TRANSPORT = "transport", _("Transport")
+    SHELTER = "shelter", _("Shelter")
+    VISA = "visa", _("Visa")
+    MEDICAL = "medical", _("Medical")
+    LIVING_COSTS = "living_costs", _("Living costs")
+    OTHER = "other", _("Other")
+
+
+class FundingCancelReason(models.TextChoices):
+    PLANS_CHANGED = "plans_changed", _("Travel plans changed")
+    FUNDED_ELSEWHERE = "funded_elsewhere", _("Funded by another source")
+    AMOUNT_WRONG = "amount_wrong", _("Amount or purpose was wrong")
+    SAFETY = "safety", _("Safety concerns about the route")
+    OTHER = "other", _("Other")
+
+
+class Region(models.TextChoices):
+    """Coarse on purpose: never a city, never an address."""
+
+    IN_COUNTRY = "in_country", _("Safer place in the same country")
+    EU = "eu", _("European Union")
+    EUROPE_OTHER = "europe_other", _("Elsewhere in Europe")
+    CAUCASUS = "caucasus", _("South Caucasus")
+    CENTRAL_ASIA = "central_asia", _("Central Asia")
+    NORTH_AMERICA = "north_america", _("North America")
+    LATIN_AMERICA = "latin_america", _("Latin America")
+    OTHER = "other", _("Elsewhere")
+
+
+class HoldReason(models.TextChoices):
+    LEGAL_PROCEEDINGS = "legal_proceedings", _("Legal proceedings under way")
+    ONGOING_SUPPORT = "ongoing_support", _("Support still going on")
+    APPLICANT_REQUEST = "applicant_request", _("Applicant asked us to keep it")
+    AUDIT_REVIEW = "audit_review", _("Audit or review")
+    OTHER = "other", _("Other")

@@ -1,0 +1,212 @@
+"""The case and its state machine.
+
+A case row holds only what the organisation may know without opening it: its
+state, urgency, dates and the codes staff chose from fixed lists. Everything the
+applicant wrote is one ciphertext (`payload`) under the case's own key, which only
+the vault can open.
+
+Who may fire a transition is decided here (the `permission=` of each transition),
+so the case page's buttons and the services ask the same question.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from evacuation.choices import (
+    DeclineReason,
+    HoldReason,
+    Region,
+    RiskLevel,
+    Urgency,
+    VerifiedBy,
+)
+
+# No 0/O, 1/I/L, so a reference read out over a bad phone line survives.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def reference_new() -> str:
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+    return f"EV-{chars[:4]}-{chars[4:]}"
+
+
+class State(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ASSESSED = "assessed", _("Assessed")
+    FUNDED = "funded", _("Funded")
+    RELOCATED = "relocated", _("Relocated")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATES = (State.RECEIVED, State.ASSESSED, State.FUNDED)
+CLOSED_STATES = (State.RELOCATED, State.DECLINED, State.WITHDRAWN)
+
+
+URGENCY_PRIORITY = {Urgency.NOW: 0, Urgency.WEEKS: 1, Urgency.PLANNING: 2}
+
+
+def _staff_may(user, capability: str) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.may(capability))
+
+
+def may_withdraw(instance: Case, user) -> bool:
+    """The applicant (holding the code) or case staff acting on the applicant's word."""
+    return user == "applicant" or _staff_may(user, "withdraw_case")
+
+
+def may_assess(instance: Case, user) -> bool:
+    return _staff_may(user, "assess_case")
+
+
+def may_decline(instance: Case, user) -> bool:
+    return _staff_may(user, "decline_case")
+
+
+def may_approve_funding(instance: Case, user) -> bool:
+    """Four eyes: a coordinator who neither assessed the case nor proposed the funding."""
+    if not _staff_may(user, "approve_funding") or instance.assessed_by_id == user.pk:
+        return False
+    proposer = instance.pending_proposal_author_id()
+    return proposer is not None and proposer != user.pk
+
+
+def may_cancel_funding(instance: Case, user) -> bool:
+    return _staff_may(user, "cancel_funding")
+
+
+def may_confirm_relocation(instance: Case, user) -> bool:
+    return _staff_may(user, "confirm_relocation")
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=12, unique=True, default=reference_new, editable=False)
+    state = FSMField(default=State.RECEIVED, choices=State.choices, protected=True, db_index=True)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, db_index=True)
+    # 0 for "in danger now": the queue sorts on (priority, created_at) with one index.
+    priority = models.PositiveSmallIntegerField(default=2, editable=False)
+    # Keyed hash of the receipt code (vault.cases.receipt_lookup): finds the case, reveals nothing.
+    receipt_lookup = models.CharField(max_length=128, unique=True, editable=False)
+    # CaseCipher.encrypt("intake", json): every personal field the applicant gave; empty once
+    # the case is purged.
+    payload = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    last_staff_action_at = models.DateTimeField(null=True, blank=True)
+    last_applicant_activity_at = models.DateTimeField(default=timezone.now)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    # Assessment
+    risk_level = models.PositiveSmallIntegerField(null=True, blank=True, choices=RiskLevel.choices)
+    verified_by = models.CharField(max_length=20, blank=True, choices=VerifiedBy.choices)
+    support = models.JSONField(default=list, blank=True)  # codes from choices.Support
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    # Endings
+    decline_reason = models.CharField(max_length=24, blank=True, choices=DeclineReason.choices)
+    relocated_on = models.DateField(null=True, blank=True)
+    relocation_region = models.CharField(max_length=20, blank=True, choices=Region.choices)
+    # Retention: a hold keeps the case from being purged; purged_at marks a shredded case.
+    hold_reason = models.CharField(max_length=24, blank=True, choices=HoldReason.choices)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    held_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["priority", "created_at"], name="case_queue_order"),
+            models.Index(fields=["state", "priority", "created_at"], name="case_queue_state"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def save(self, *args, **kwargs) -> None:
+        self.priority = URGENCY_PRIORITY.get(self.urgency, 2)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_purged(self) -> bool:
+        return self.purged_at is not None
+
+    def pending_proposal_author_id(self) -> int | None:
+        return (
+            self.funding_proposals.filter(status="pending")
+            .values_list("proposed_by_id", flat=True)
+            .first()
+        )
+
+    @transition(field=state, source=State.RECEIVED, target=State.ASSESSED, permission=may_assess)
+    def assess(self) -> None:
+        """Risk level, how it was verified and the support recommended are set by the service."""
+
+    @transition(
+        field=state,
+        source=[State.RECEIVED, State.ASSESSED],
+        target=State.DECLINED,
+        permission=may_decline,
+    )
+    def decline(self) -> None:
+        """Ends the case with a reason from a fixed list."""
+
+    @transition(
+        field=state, source=State.ASSESSED, target=State.FUNDED, permission=may_approve_funding
+    )
+    def approve_funding(self) -> None:
+        """A second person approves the pending funding proposal."""
+
+    @transition(
+        field=state, source=State.FUNDED, target=State.ASSESSED, permission=may_cancel_funding
+    )
+    def cancel_funding(self) -> None:
+        """Back to assessed; the approved proposal is marked cancelled with a reason."""
+
+    @transition(
+        field=state,
+        source=State.FUNDED,
+        target=State.RELOCATED,
+        permission=may_confirm_relocation,
+    )
+    def confirm_relocation(self) -> None:
+        """The person is safe: a date and a coarse region, never an address."""
+
+    @transition(
+        field=state,
+        source=[State.RECEIVED, State.ASSESSED, State.FUNDED],
+        target=State.WITHDRAWN,
+        permission=may_withdraw,
+    )
+    def withdraw(self) -> None:
+        """Stops all work on the case; only the applicant's word starts it."""

@@ -1,0 +1,73 @@
+"""What staff add to a case besides its state: funding proposals and internal notes."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from evacuation.choices import Currency, FundingCancelReason, FundingPurpose
+from evacuation.models.case import Case
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class FundingProposal(models.Model):
+    """One request for money. A second person approves it; at most one is pending per case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="funding_proposals")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    purpose = models.CharField(max_length=16, choices=FundingPurpose.choices)
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=20, blank=True, choices=FundingCancelReason.choices)
+
+    class Meta:
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="pending"),
+                name="one_pending_proposal_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.status})"
+
+
+class Note(models.Model):
+    """Internal, staff-only text; stored only as ciphertext under the case key."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    body = models.BinaryField()  # CaseCipher.encrypt_text(note_purpose(uid), text)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"note {self.uid}"
+
+    @property
+    def purpose(self) -> str:
+        return f"note:{self.uid}"
