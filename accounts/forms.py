@@ -4,6 +4,9 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+from accounts.roles import CASE_STAFF
+
 
 class LoginForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
@@ -48,3 +51,25 @@ class PasswordChangeForm(PasswordConfirmForm):
         new_password = self.cleaned_data["new_password"]
         validate_password(new_password, user=self.user)
         return new_password
+
+
+class GrantForm(forms.Form):
+    """Whom to give access to case data: an active caseworker or coordinator other than you."""
+
+    grantee = forms.ModelChoiceField(
+        queryset=None,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Choose a staff member to grant access to."),
+            "invalid_choice": _(
+                "That staff member cannot be given access: only active caseworkers and "
+                "coordinators other than you can."
+            ),
+        },
+    )
+
+    def __init__(self, *args, granter, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["grantee"].queryset = User.objects.filter(
+            is_active=True, role__in=CASE_STAFF
+        ).exclude(pk=granter.pk)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from audit.actions import Action
 from audit.services import record
+from vault import org as vault_org
 from vault import staff as vault_staff
 
 BACKUP_CODE_COUNT = 10
@@ -86,10 +89,12 @@ def password_reset_by_admin(*, user: User, new_password: str, actor: User) -> No
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        vault_staff.personal_key_create(user=user, password=new_password)
+        dropped = vault_staff.personal_key_create(user=user, password=new_password)
         record(
             action=Action.PASSWORD_RESET, actor=actor, target_type="user", target_ref=str(user.pk)
         )
+        if dropped:
+            _key_revoked(user=user, actor=actor, reason="password_reset")
 
 
 def second_factor_reset(*, user: User, actor: User) -> None:
@@ -102,16 +107,64 @@ def second_factor_reset(*, user: User, actor: User) -> None:
 
 
 def staff_update(*, user: User, actor: User, old_role: str, was_active: bool) -> None:
-    """Records what an administrator changed on an account (called inside the admin's save)."""
+    """Records what an administrator changed on an account (called inside the admin's save).
+    Someone disabled, or moved to a role that opens no cases, loses their key grants here."""
     ref = str(user.pk)
-    if old_role != user.role:
+    with transaction.atomic():
+        if old_role != user.role:
+            record(
+                action=Action.STAFF_ROLE_CHANGED,
+                actor=actor,
+                target_type="user",
+                target_ref=ref,
+                data={"old_role": old_role, "new_role": user.role},
+            )
+        if was_active != user.is_active:
+            action = Action.STAFF_ENABLED if user.is_active else Action.STAFF_DISABLED
+            record(action=action, actor=actor, target_type="user", target_ref=ref)
+        if not user.is_active:
+            key_revoke(user=user, actor=actor, reason="disabled")
+        elif not user.may("open_case"):
+            key_revoke(user=user, actor=actor, reason="role_changed")
+
+
+def key_grant(*, request: HttpRequest, grantee: User) -> int:
+    """Seals the organisation key held by the acting coordinator's unlocked session to
+    `grantee`; it opens for them from their next sign-in. Returns the key version.
+    Raises PermissionDenied, ValueError (grantee may not open cases), and from the vault
+    VaultLocked, NoPersonalKey or VaultNotInitialised."""
+    actor = request.user
+    if not actor.may("grant_key"):
+        raise PermissionDenied
+    if not (grantee.is_active and grantee.may("open_case")):
+        raise ValueError("Only active case staff can be granted the organisation key.")
+    with transaction.atomic():
+        version = vault_org.grant_from_session(request, grantee=grantee)
         record(
-            action=Action.STAFF_ROLE_CHANGED,
+            action=Action.KEY_GRANTED,
             actor=actor,
             target_type="user",
-            target_ref=ref,
-            data={"old_role": old_role, "new_role": user.role},
+            target_ref=str(grantee.pk),
+            data={"version": version, "via": "session"},
         )
-    if was_active != user.is_active:
-        action = Action.STAFF_ENABLED if user.is_active else Action.STAFF_DISABLED
-        record(action=action, actor=actor, target_type="user", target_ref=ref)
+    return version
+
+
+def key_revoke(*, user: User, actor: User | str, reason: str) -> int:
+    """Deletes every grant the user holds (their open session loses access at once).
+    Records one event if there was anything to delete; returns how many grants went."""
+    with transaction.atomic():
+        deleted = vault_org.grant_revoke(grantee=user)
+        if deleted:
+            _key_revoked(user=user, actor=actor, reason=reason)
+    return deleted
+
+
+def _key_revoked(*, user: User, actor: User | str, reason: str) -> None:
+    record(
+        action=Action.KEY_REVOKED,
+        actor=actor,
+        target_type="user",
+        target_ref=str(user.pk),
+        data={"reason": reason},
+    )

@@ -12,4 +12,5 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("security/", views.security_view, name="security"),
     path("security/authenticator/", views.replace_totp_view, name="replace_totp"),
+    path("team/", views.team_view, name="team"),
 ]

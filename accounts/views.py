@@ -9,21 +9,34 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
-from accounts.forms import CodeForm, LoginForm, PasswordChangeForm, PasswordConfirmForm
+from accounts import selectors, services
+from accounts.decorators import capability_required
+from accounts.forms import (
+    CodeForm,
+    GrantForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordConfirmForm,
+)
 from accounts.qr import qr_data_uri
 from accounts.roles import CAPABILITIES
 from accounts.twofactor import has_second_factor, second_factor_check
 from audit.actions import Action
 from audit.services import record
 from vault import session as vault_session
+from vault.errors import NoPersonalKey, VaultError, VaultLocked
 
 PENDING_TOTP = "accounts.pending_totp"
 SIGN_IN_FAILED = gettext_lazy("That username and password did not work.")
+SESSION_LOCKED = gettext_lazy(
+    "Your session does not hold the key to case data, so you cannot grant access now. "
+    "Sign out and sign in again with your password. If you have no access yourself, another "
+    "coordinator must grant it to you first."
+)
 
 
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs):
@@ -161,6 +174,70 @@ def replace_totp_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and PENDING_TOTP in request.session:
         return _confirm_device(request, replacing=True)
     return redirect("accounts:security")
+
+
+def _grant(request: HttpRequest, grantee) -> None:
+    """Grants and says what happened; every failure leaves everything as it was."""
+    name = grantee.username
+    try:
+        services.key_grant(request=request, grantee=grantee)
+    except VaultLocked:
+        messages.error(request, SESSION_LOCKED)
+    except NoPersonalKey:
+        messages.error(
+            request,
+            _("%(name)s has not signed in yet. Ask them to sign in once, then grant again.")
+            % {"name": name},
+        )
+    except VaultError:
+        messages.error(request, _("Access could not be granted: the case keys are not set up."))
+    else:
+        messages.success(
+            request,
+            _("%(name)s now has access to case data. It opens the next time they sign in.")
+            % {"name": name},
+        )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("grant_key")
+def team_view(request: HttpRequest) -> HttpResponse:
+    """Case staff and whether each holds the current organisation key; coordinators grant it
+    from their own unlocked session."""
+    version = selectors.current_key_version()
+    form = GrantForm(request.POST or None, granter=request.user)
+    if request.method == "POST" and form.is_valid():
+        grantee = form.cleaned_data["grantee"]
+        if selectors.holds_key(user=grantee, version=version):
+            messages.info(
+                request,
+                _("%(name)s already has access to case data.") % {"name": grantee.username},
+            )
+        else:
+            _grant(request, grantee)
+        return redirect("accounts:team")
+    unlocked = version is not None and vault_session.is_unlocked(request)
+    members = [
+        {
+            "user": member,
+            "is_you": member.pk == request.user.pk,
+            "has_access": member.has_access,
+            "needs_sign_in": not member.has_personal_key,
+            "grantable": unlocked
+            and member.pk != request.user.pk
+            and member.has_personal_key
+            and not member.has_access,
+        }
+        for member in selectors.case_staff_with_access(version=version)
+    ]
+    context = {
+        "form": form,
+        "members": members,
+        "initialised": version is not None,
+        "unlocked": unlocked,
+        "locked_text": SESSION_LOCKED,
+    }
+    return render(request, "accounts/team.html", context)
 
 
 @require_POST

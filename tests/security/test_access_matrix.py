@@ -37,6 +37,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     # Every staff member's own pages.
     "staff/": (*GUARDED, "200", "200", "200", "200", CODE),
     "staff/security/": (*GUARDED, "200", "200", "200", "200", CODE),
+    "staff/team/": (*GUARDED, "403", "200", "403", "403", CODE),  # grant_key: coordinators
     "staff/security/authenticator/": (
         *GUARDED,
         "->/staff/security/",
@@ -175,12 +176,14 @@ def test_every_url_has_a_row_and_every_visitor_gets_exactly_what_the_row_says():
 POSTS: dict[str, dict[str, str]] = {
     "staff/cases/<str:reference>/": {"reason": "assess"},
     "audit/verify/": {},
-    "staff/logout/": {},
+    "staff/team/": {},  # no grantee: the coordinator sees the form's message
+    "staff/logout/": {},  # last: it signs each visitor out
 }
 POST_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "staff/cases/<str:reference>/": (*GUARDED, "200", "200", "403", "403", CODE),
     "audit/verify/": (*GUARDED, "403", "403", "200", "403", CODE),
     "staff/logout/": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    "staff/team/": (*GUARDED, "403", "200", "403", "403", CODE),
 }
 
 
