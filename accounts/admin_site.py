@@ -3,14 +3,15 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 
 class StaffAdminSite(OTPAdminSite):
     """Django's admin behind the same verified session, for the admin role only."""
 
-    site_header = "Safe Passage administration"
-    site_title = "Safe Passage administration"
+    site_header = _("Safe Passage administration")
+    site_title = _("Safe Passage administration")
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -183,6 +183,8 @@ def _grant(request: HttpRequest, grantee) -> None:
         services.key_grant(request=request, grantee=grantee)
     except VaultLocked:
         messages.error(request, SESSION_LOCKED)
+    except ValueError:  # disabled or moved to another role since the page was shown
+        messages.error(request, _("%(name)s cannot be given access any more.") % {"name": name})
     except NoPersonalKey:
         messages.error(
             request,
