@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -11,13 +13,14 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
-from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
 from audit.actions import Action
 from audit.services import record
 from evacuation.choices import OpenReason
-from evacuation.models import Case, reference_new
+from evacuation.models import Case, Note, reference_new
+from evacuation.workflow import case_withdraw  # noqa: F401  (the applicant's pages call it here)
 from vault import cases as vault_cases
+from vault.errors import VaultError
 
 PAYLOAD_PURPOSE = "intake"
 PAYLOAD_VERSION = 1
@@ -95,40 +98,26 @@ def case_status_viewed(*, case: Case) -> None:
         )
 
 
-def case_withdraw(*, case: Case, actor) -> Case:
-    """Withdraws on the applicant's word (actor "applicant", or a staff member relaying it).
+@dataclass(frozen=True)
+class OpenedNote:
+    author: str
+    created_at: datetime
+    text: str
+    readable: bool  # False: the ciphertext did not open (damaged or from another case)
 
-    Raises django_fsm.TransitionNotAllowed from a closed state and
-    django_fsm.ConcurrentTransition if the case changed since `case` was loaded.
-    """
-    by_applicant = actor == "applicant"
-    if not can_proceed(case.withdraw):
-        raise TransitionNotAllowed(
-            f"cannot withdraw from {case.state}", object=case, method=case.withdraw
-        )
-    if not has_transition_perm(case.withdraw, actor):
-        raise PermissionDenied
-    with transaction.atomic():
-        case.withdraw()
-        now = timezone.now()
-        if by_applicant:
-            case.last_applicant_activity_at = now
-        else:
-            case.last_staff_action_at = now
-        case.save()
-        record(
-            action=Action.CASE_WITHDRAWN,
-            actor=actor,
-            target_type="case",
-            target_ref=case.reference,
-            data={"by": "applicant" if by_applicant else "staff"},
-        )
-    return case
+
+@dataclass(frozen=True)
+class OpenedCase:
+    """Everything one audited opening shows: the intake and the internal notes, decrypted."""
+
+    intake: dict[str, Any]
+    notes: list[OpenedNote] = field(default_factory=list)
 
 
 @sensitive_variables()
-def case_open(*, request: HttpRequest, case: Case, actor, reason: str) -> dict[str, Any]:
-    """Decrypts the intake for one staff member, for a stated reason, and records that it happened.
+def case_open(*, request: HttpRequest, case: Case, actor, reason: str) -> OpenedCase:
+    """Decrypts the intake and the notes for one staff member, for a stated reason, and records
+    that it happened (one CASE_OPENED event covers both).
 
     Raises vault.errors.VaultLocked (nothing recorded) when this session cannot open case keys.
     """
@@ -139,6 +128,7 @@ def case_open(*, request: HttpRequest, case: Case, actor, reason: str) -> dict[s
     with transaction.atomic():
         cipher = vault_cases.case_cipher_for_staff(request, case_uid=str(case.uid))
         plaintext = cipher.decrypt(PAYLOAD_PURPOSE, bytes(case.payload))
+        notes = [_note_open(cipher, note) for note in case.notes.select_related("author")]
         record(
             action=Action.CASE_OPENED,
             actor=actor,
@@ -146,4 +136,15 @@ def case_open(*, request: HttpRequest, case: Case, actor, reason: str) -> dict[s
             target_ref=case.reference,
             data={"reason": reason},
         )
-    return json.loads(plaintext)
+    return OpenedCase(intake=json.loads(plaintext), notes=notes)
+
+
+@sensitive_variables()
+def _note_open(cipher, note: Note) -> OpenedNote:
+    try:
+        text, readable = cipher.decrypt_text(note.purpose, bytes(note.body)), True
+    except VaultError:
+        text, readable = "", False
+    return OpenedNote(
+        author=note.author.username, created_at=note.created_at, text=text, readable=readable
+    )

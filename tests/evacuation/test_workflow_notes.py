@@ -1,0 +1,100 @@
+"""Internal notes and the note that may come with declining: stored only as ciphertext under the
+case key; with a locked session nothing is stored and the person is told why."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.models import Role
+from audit.models import AuditEvent
+from evacuation import workflow
+from evacuation.models import Case, Note
+from tests.factories import VaultBrowser, case_in_state, make_staff, vault_ready
+from vault.cases import case_cipher_for_staff
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Met referee Marker-Zhanna at the partner office"
+
+
+@pytest.fixture
+def carla():
+    user = make_staff(username="carla", role=Role.CASEWORKER, totp=False)
+    vault_ready(user)
+    return user
+
+
+@pytest.fixture
+def unlocked(carla) -> VaultBrowser:
+    browser = VaultBrowser(carla)
+    assert browser.sign_in()
+    return browser
+
+
+def test_a_note_is_stored_encrypted_and_its_event_carries_no_text(carla, unlocked):
+    case = case_in_state("received", assessor=carla)
+    note = unlocked.run(
+        lambda request: workflow.note_add(request=request, case=case, actor=carla, text=SECRET)
+    )
+    stored = bytes(Note.objects.get(pk=note.pk).body)
+    assert SECRET.encode() not in stored and b"Marker-Zhanna" not in stored
+    cipher_of = lambda r: case_cipher_for_staff(r, case_uid=str(case.uid))  # noqa: E731
+    text = unlocked.run(lambda r: cipher_of(r).decrypt_text(note.purpose, stored))
+    assert text == SECRET
+    event = AuditEvent.objects.get(action="case.note_added")
+    assert event.data == {} and event.actor == carla and event.target_ref == case.reference
+    assert Case.objects.get(pk=case.pk).last_staff_action_at is not None
+
+
+def test_with_a_locked_session_a_note_is_refused_with_a_reason_and_nothing_stored(carla):
+    case = case_in_state("received", assessor=carla)
+    locked = VaultBrowser(carla)  # never signed in: no key in this session
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError, match="cannot open this case's key"):
+        locked.run(lambda r: workflow.note_add(request=r, case=case, actor=carla, text=SECRET))
+    assert not Note.objects.exists() and AuditEvent.objects.count() == events
+
+
+def test_declining_with_a_note_on_a_locked_session_declines_nothing(carla):
+    case = case_in_state("assessed", assessor=carla)
+    locked = VaultBrowser(carla)
+    with pytest.raises(ValidationError, match="cannot open this case's key"):
+        locked.run(
+            lambda r: workflow.case_decline(
+                request=r, case=case, actor=carla, reason="not_verified", note=SECRET
+            )
+        )
+    assert Case.objects.get(pk=case.pk).state == "assessed"
+    assert not Note.objects.exists()
+    assert not AuditEvent.objects.filter(action="case.declined").exists()
+
+
+def test_declining_with_a_note_keeps_the_note_encrypted_and_says_there_is_one(carla, unlocked):
+    case = case_in_state("assessed", assessor=carla)
+    unlocked.run(
+        lambda r: workflow.case_decline(
+            request=r, case=case, actor=carla, reason="not_verified", note=SECRET
+        )
+    )
+    assert Case.objects.get(pk=case.pk).state == "declined"
+    assert SECRET.encode() not in bytes(Note.objects.get(case=case).body)
+    event = AuditEvent.objects.get(action="case.declined")
+    assert event.data == {"reason": "not_verified", "has_note": True}
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 5001, "a\x00b"])
+def test_empty_overlong_or_unstorable_notes_are_refused(carla, unlocked, text):
+    case = case_in_state("received", assessor=carla)
+    with pytest.raises(ValidationError):
+        unlocked.run(lambda r: workflow.note_add(request=r, case=case, actor=carla, text=text))
+    assert not Note.objects.exists()
+
+
+def test_an_auditor_cannot_write_notes(carla):
+    from django.core.exceptions import PermissionDenied
+
+    audrey = make_staff(username="audrey", role=Role.AUDITOR, totp=False)
+    case = case_in_state("received", assessor=carla)
+    with pytest.raises(PermissionDenied):
+        workflow.note_add(request=None, case=case, actor=audrey, text=SECRET)
