@@ -8,6 +8,7 @@ cookie `Secure`; development keeps a generated secret in the ignored `.local/`.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -224,7 +225,14 @@ VAULT_ARGON2_LANES = env_int("VAULT_ARGON2_LANES", 1)
 VAULT_SESSION_COOKIE_NAME = "sp_vault_key"
 
 # Casework rules.
-FUNDING_CAP = env_int("FUNDING_CAP", 10000)
+# The largest single funding proposal, compared with the amount as entered (no exchange rates):
+# only FUNDING_CURRENCIES, of about the euro's value, are offered, so 10000 means ~EUR 10,000.
+try:
+    FUNDING_CAP = Decimal(env_str("FUNDING_CAP", "10000"))
+except ArithmeticError:  # decimal.InvalidOperation: not a number at all
+    FUNDING_CAP = Decimal("NaN")
+if not FUNDING_CAP.is_finite() or FUNDING_CAP <= 0:
+    raise ImproperlyConfigured("FUNDING_CAP must be a positive amount, for example 10000.")
 FUNDING_CURRENCIES = env_list("FUNDING_CURRENCIES", ["EUR", "USD"])
 ASSESS_WITHIN_HOURS = env_int("ASSESS_WITHIN_HOURS", 24)
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 7)
