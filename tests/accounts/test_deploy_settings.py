@@ -56,3 +56,12 @@ def test_debug_is_off_unless_asked_for():
         env=PRODUCTION_ENV,
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_csrf_protection_is_installed_even_though_its_check_is_silenced():
+    from django.conf import settings
+    from django.middleware.csrf import CsrfViewMiddleware
+    from django.utils.module_loading import import_string
+
+    installed = [import_string(path) for path in settings.MIDDLEWARE]
+    assert any(issubclass(cls, CsrfViewMiddleware) for cls in installed if isinstance(cls, type))
