@@ -3,8 +3,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export SAFE_PASSAGE_ENV=test
 root=$(pwd)
-.venv/bin/python manage.py makemessages -l ru -v 0 --ignore=.venv --ignore=accounts --ignore=audit --ignore=evacuation --ignore=vault --ignore=tests --ignore=bench
+.venv/bin/python manage.py makemessages -l ru --no-obsolete -v 0 --ignore=.venv --ignore=accounts --ignore=audit --ignore=evacuation --ignore=vault --ignore=tests --ignore=bench
 for app in accounts audit evacuation vault; do
-  [ -d "$app/locale" ] && (cd "$app" && "$root/.venv/bin/python" "$root/manage.py" makemessages -l ru -v 0)
+  [ -d "$app/locale" ] && (cd "$app" && "$root/.venv/bin/python" "$root/manage.py" makemessages -l ru --no-obsolete -v 0)
 done
 .venv/bin/python manage.py compilemessages --ignore=.venv -v 0
