@@ -1,15 +1,63 @@
-"""Reads for the case pages. No selector returns personal data unless given decrypted intake."""
+"""Reads for the case pages. No selector returns personal data unless given decrypted intake.
+
+Each page reads a fixed number of queries whatever the number of cases or events: the queue
+is one aggregate for its counts, one count and one page of rows (assignee joined, unread
+messages as an EXISTS); the case page is one row, one slice of the audit log with its actors
+joined, one list of funding proposals, and at most one look-up each for assignee names, the
+four-eyes check and the staff a coordinator may reassign to.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, When
+from django.db.models import Case as SqlCase
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
-from evacuation.choices import ContactMethod, HelpNeeded, TravelDocuments
+from accounts.models import Role
+from accounts.roles import CASE_STAFF
+from audit.actions import Action
+from audit.models import ActorKind, AuditEvent
+from evacuation.choices import (
+    ContactMethod,
+    DeclineReason,
+    FundingCancelReason,
+    FundingPurpose,
+    HelpNeeded,
+    OpenReason,
+    Region,
+    RiskLevel,
+    Support,
+    TravelDocuments,
+    Urgency,
+    VerifiedBy,
+)
 from evacuation.forms import IntakeForm
-from evacuation.models import Case
+from evacuation.models import (
+    OPEN_STATES,
+    Case,
+    Direction,
+    FundingProposal,
+    Message,
+    ProposalStatus,
+    State,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+QUEUE_PAGE_SIZE = 50
+TIMELINE_LIMIT = 200
+# The applicant checking their status is not casework: the facts show the last time they did.
+TIMELINE_QUIET = (Action.CASE_STATUS_VIEWED,)
 
 # Columns any case-staff page may show without opening the case.
 FACT_FIELDS = (
@@ -23,18 +71,338 @@ FACT_FIELDS = (
     "last_staff_action_at",
     "last_applicant_activity_at",
 )
+QUEUE_FIELDS = (
+    *FACT_FIELDS,
+    "priority",
+    "risk_level",
+    "assignee",
+    "assignee__username",
+)
 
 
-def cases_for_queue() -> QuerySet[Case]:
-    return Case.objects.only(*FACT_FIELDS).order_by("-created_at")
+# --- the queue -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    state: str = "open"  # "open", "all" or one State value
+    urgency: str = ""
+    mine: bool = False
+    unassigned: bool = False
+    overdue: bool = False
+
+
+def overdue_condition(now: datetime | None = None) -> Q:
+    """ "In danger now" and still not assessed after ASSESS_WITHIN_HOURS, or any open case with no
+    staff action (counting from its arrival if there was none) for STALE_AFTER_DAYS."""
+    now = now or timezone.now()
+    urgent_since = now - timedelta(hours=settings.ASSESS_WITHIN_HOURS)
+    stale_since = now - timedelta(days=settings.STALE_AFTER_DAYS)
+    urgent_waiting = Q(urgency=Urgency.NOW, state=State.RECEIVED, created_at__lt=urgent_since)
+    untouched = Q(last_staff_action_at__lt=stale_since) | Q(
+        last_staff_action_at__isnull=True, created_at__lt=stale_since
+    )
+    return urgent_waiting | (Q(state__in=OPEN_STATES) & untouched)
+
+
+def _unread_from_applicant() -> Exists:
+    return Exists(
+        Message.objects.filter(
+            case=OuterRef("pk"), direction=Direction.FROM_APPLICANT, read_at__isnull=True
+        )
+    )
+
+
+def cases_for_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet[Case]:
+    """Open cases by default, most urgent first and, within an urgency, longest waiting first."""
+    filters = filters or QueueFilters()
+    now = timezone.now()
+    overdue = overdue_condition(now)
+    cases = Case.objects.select_related("assignee").only(*QUEUE_FIELDS)
+    if filters.state == "open":
+        cases = cases.filter(state__in=OPEN_STATES)
+    elif filters.state in State.values:
+        cases = cases.filter(state=filters.state)
+    if filters.urgency in Urgency.values:
+        cases = cases.filter(urgency=filters.urgency)
+    if filters.mine:
+        cases = cases.filter(assignee=user)
+    if filters.unassigned:
+        cases = cases.filter(assignee__isnull=True)
+    if filters.overdue:
+        cases = cases.filter(overdue)
+    return cases.annotate(
+        is_overdue=SqlCase(When(overdue, then=True), default=False, output_field=BooleanField()),
+        has_unread=_unread_from_applicant(),
+    ).order_by("priority", "created_at", "pk")
+
+
+def queue_counts(*, user: User) -> dict[str, int]:
+    """Cases per state, plus the open ones that are overdue, mine and unassigned: one query."""
+    open_q = Q(state__in=OPEN_STATES)
+    counts = Case.objects.aggregate(
+        **{state: Count("pk", filter=Q(state=state)) for state in State.values},
+        open=Count("pk", filter=open_q),
+        all=Count("pk"),
+        overdue=Count("pk", filter=overdue_condition()),
+        mine=Count("pk", filter=open_q & Q(assignee=user)),
+        unassigned=Count("pk", filter=open_q & Q(assignee__isnull=True)),
+    )
+    return {name: value or 0 for name, value in counts.items()}
+
+
+def proposals_waiting() -> QuerySet[FundingProposal]:
+    """Pending funding proposals, the most urgent case first (coordinators approve these)."""
+    return (
+        FundingProposal.objects.filter(status=ProposalStatus.PENDING, case__state=State.ASSESSED)
+        .select_related("case", "proposed_by", "case__assessed_by")
+        .only(
+            "amount",
+            "currency",
+            "purpose",
+            "proposed_at",
+            "proposed_by__username",
+            "case__reference",
+            "case__urgency",
+            "case__priority",
+            "case__risk_level",
+            "case__state",
+            "case__assessed_by__username",
+        )
+        .order_by("case__priority", "proposed_at", "pk")
+    )
+
+
+def proposals_waiting_count() -> int:
+    return FundingProposal.objects.filter(
+        status=ProposalStatus.PENDING, case__state=State.ASSESSED
+    ).count()
+
+
+def proposal_rows(proposals: list[FundingProposal], *, user: User) -> list[dict[str, Any]]:
+    """The approvals list, each row saying whether this user may approve it (four eyes)."""
+    rows = []
+    for proposal in proposals:
+        case = proposal.case
+        mine = proposal.proposed_by_id == user.pk or case.assessed_by_id == user.pk
+        rows.append(
+            {
+                "proposal": proposal,
+                "case": case,
+                "amount": number_format(proposal.amount, decimal_pos=2, force_grouping=True),
+                "purpose": FundingPurpose(proposal.purpose).label,
+                "may_approve": user.may("approve_funding") and not mine,
+                "why_not": _("You proposed or assessed this.") if mine else "",
+            }
+        )
+    return rows
+
+
+# --- one case ------------------------------------------------------------------------------------
 
 
 def case_facts(*, reference: str) -> Case:
     return get_object_or_404(Case.objects.only(*FACT_FIELDS), reference=reference)
 
 
+def case_for_page(*, reference: str) -> Case:
+    """The whole row (codes and dates, the payload stays unread) with the staff it names."""
+    return get_object_or_404(
+        Case.objects.select_related("assignee", "assessed_by").defer("payload"),
+        reference=reference,
+    )
+
+
 def case_for_opening(*, reference: str) -> Case:
-    return get_object_or_404(Case, reference=reference)
+    return get_object_or_404(
+        Case.objects.select_related("assignee", "assessed_by"), reference=reference
+    )
+
+
+def case_for_action(*, reference: str) -> Case:
+    return get_object_or_404(Case.objects.defer("payload"), reference=reference)
+
+
+def case_fact_rows(case: Case) -> list[tuple[str, str]]:
+    """What staff chose for the case, codes turned into words (nothing the applicant wrote)."""
+    rows: list[tuple[str, str]] = []
+    if case.risk_level:
+        rows.append((_("Risk level"), str(RiskLevel(case.risk_level).label)))
+    if case.verified_by:
+        rows.append((_("Verified through"), _label(VerifiedBy, case.verified_by)))
+    if case.support:
+        rows.append(
+            (_("Support recommended"), "; ".join(_label(Support, code) for code in case.support))
+        )
+    if case.assessed_at:
+        who = case.assessed_by.username if case.assessed_by else ""
+        rows.append((_("Assessed"), f"{_when(case.assessed_at)} · {who}"))
+    if case.decline_reason:
+        rows.append((_("Reason for declining"), _label(DeclineReason, case.decline_reason)))
+    if case.relocated_on:
+        rows.append((_("Relocated on"), case.relocated_on.isoformat()))
+    if case.relocation_region:
+        rows.append((_("Region"), _label(Region, case.relocation_region)))
+    return rows
+
+
+def case_proposals(*, case: Case) -> list[FundingProposal]:
+    return list(
+        case.funding_proposals.select_related("proposed_by", "decided_by").order_by(
+            "-proposed_at", "-pk"
+        )
+    )
+
+
+def assignable_staff() -> QuerySet[User]:
+    """Active caseworkers and coordinators: the people a case may be handed to."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, role__in=CASE_STAFF)
+        .only("pk", "username", "role")
+        .order_by("username")
+    )
+
+
+def case_actions(*, case: Case, user: User, proposals: list[FundingProposal]) -> list[str]:
+    """What this user may do to this case now, from the state machine and the role table.
+
+    Names are the transitions (assess, decline, approve_funding, cancel_funding,
+    confirm_relocation, withdraw) and propose_funding, reject_funding, take, reassign, note.
+    """
+    available = [t.name for t in case.get_available_user_state_transitions(user)]
+    pending = next((p for p in proposals if p.status == ProposalStatus.PENDING), None)
+    actions = [name for name in ("assess", "approve_funding") if name in available]
+    if case.state == State.ASSESSED and pending is None and user.may("propose_funding"):
+        actions.append("propose_funding")
+    if pending is not None and (
+        user.may("approve_funding")
+        or (user.may("propose_funding") and pending.proposed_by_id == user.pk)
+    ):
+        actions.append("reject_funding")
+    actions += [
+        name
+        for name in ("confirm_relocation", "cancel_funding", "decline", "withdraw")
+        if name in available
+    ]
+    if case.is_open and case.assignee_id is None and user.may("take_case"):
+        actions.append("take")
+    if case.is_open and user.may("reassign_case"):
+        actions.append("reassign")
+    if not case.is_purged and user.may("write_note"):
+        actions.append("note")
+    return actions
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    who: str
+    role: str
+    what: str
+    details: str
+
+
+def case_timeline(*, case: Case) -> tuple[list[TimelineEntry], bool]:
+    """The case's history from the audit log, oldest first: the latest TIMELINE_LIMIT events and
+    whether older ones were left out."""
+    events = list(
+        AuditEvent.objects.filter(target_type="case", target_ref=case.reference)
+        .exclude(action__in=TIMELINE_QUIET)
+        .select_related("actor")
+        .only(
+            "sequence",
+            "created_at",
+            "actor_kind",
+            "actor_role",
+            "action",
+            "data",
+            "actor__username",
+        )
+        .order_by("-sequence")[: TIMELINE_LIMIT + 1]
+    )
+    more = len(events) > TIMELINE_LIMIT
+    events = events[:TIMELINE_LIMIT][::-1]
+    assignee_ids = {e.data.get("assignee") for e in events if e.action == Action.CASE_ASSIGNED} - {
+        None
+    }
+    names = (
+        dict(get_user_model().objects.filter(pk__in=assignee_ids).values_list("pk", "username"))
+        if assignee_ids
+        else {}
+    )
+    return [_timeline_entry(event, names) for event in events], more
+
+
+def _timeline_entry(event: AuditEvent, names: dict[int, str]) -> TimelineEntry:
+    if event.actor_kind == ActorKind.STAFF and event.actor is not None:
+        who = event.actor.username
+    else:
+        who = str(ActorKind(event.actor_kind).label) if event.actor_kind in ActorKind.values else ""
+    role = str(Role(event.actor_role).label) if event.actor_role in Role.values else ""
+    try:
+        what = str(Action(event.action).label)
+    except ValueError:
+        what = event.action
+    return TimelineEntry(
+        at=event.created_at,
+        who=who,
+        role=role,
+        what=what,
+        details=_event_details(event.action, event.data or {}, names),
+    )
+
+
+def _event_details(action: str, data: dict[str, Any], names: dict[int, str]) -> str:
+    if action == Action.CASE_RECEIVED:
+        return _label(Urgency, data.get("urgency"))
+    if action == Action.CASE_OPENED:
+        return _label(OpenReason, data.get("reason"))
+    if action == Action.CASE_ASSESSED:
+        level = data.get("risk_level")
+        parts = [
+            str(RiskLevel(level).label) if level in RiskLevel.values else "",
+            _label(VerifiedBy, data.get("verified_by")),
+            "; ".join(
+                _label(Support, code) for code in str(data.get("support") or "").split(",") if code
+            ),
+        ]
+        return " · ".join(part for part in parts if part)
+    if action == Action.CASE_DECLINED:
+        reason = _label(DeclineReason, data.get("reason"))
+        return f"{reason} · {_('with an internal note')}" if data.get("has_note") else reason
+    if action in (Action.FUNDING_PROPOSED, Action.FUNDING_APPROVED):
+        return (
+            f"{data.get('amount', '')} {data.get('currency', '')} · "
+            f"{_label(FundingPurpose, data.get('purpose'))}"
+        )
+    if action == Action.FUNDING_CANCELLED:
+        return _label(FundingCancelReason, data.get("reason"))
+    if action == Action.CASE_RELOCATED:
+        return _label(Region, data.get("region"))
+    if action == Action.CASE_WITHDRAWN:
+        return _("at the applicant's request") if data.get("by") == "staff" else ""
+    if action == Action.CASE_ASSIGNED:
+        assignee = data.get("assignee")
+        if assignee is None:
+            return _("to nobody")
+        return _("to %(name)s") % {"name": names.get(assignee, "#" + str(assignee))}
+    if action == Action.MESSAGE_SENT:
+        return _label(Direction, data.get("direction"))
+    return ""
+
+
+def _label(choices: Any, code: Any) -> str:
+    if code in (None, ""):
+        return ""
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return str(code)
+
+
+def _when(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M UTC")
 
 
 _CHOICE_LABELS = {

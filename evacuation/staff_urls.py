@@ -6,7 +6,25 @@ from evacuation import staff_views
 
 app_name = "evacuation_staff"
 
+
+def _action(segment: str, action: str, name: str):
+    """One POST-only URL per action on a case; all run through staff_views.case_act."""
+    return path(f"<str:reference>/{segment}/", staff_views.case_act, {"action": action}, name=name)
+
+
 urlpatterns = [
     path("", staff_views.queue, name="queue"),
+    path("approvals/", staff_views.approvals, name="approvals"),
     path("<str:reference>/", staff_views.case_detail, name="case"),
+    _action("assess", "assess", "assess"),
+    _action("decline", "decline", "decline"),
+    _action("propose", "propose_funding", "propose"),
+    _action("approve", "approve_funding", "approve"),
+    _action("reject", "reject_funding", "reject"),
+    _action("cancel-funding", "cancel_funding", "cancel_funding"),
+    _action("relocate", "confirm_relocation", "relocate"),
+    _action("withdraw", "withdraw", "withdraw"),
+    _action("take", "take", "take"),
+    _action("reassign", "reassign", "reassign"),
+    _action("notes", "note", "note"),
 ]

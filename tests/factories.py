@@ -210,6 +210,7 @@ def case_in_state(state: str, *, assessor: User, approver: User | None = None, *
         case=case, actor=assessor, amount="1200.00", currency="EUR", purpose="transport"
     )
     if state == "proposed":
+        case.refresh_from_db()
         return case
     assert approver is not None, "a funded case needs an approver"
     workflow.funding_approve(case=case, actor=approver)
@@ -220,3 +221,28 @@ def case_in_state(state: str, *, assessor: User, approver: User | None = None, *
     return workflow.case_confirm_relocation(
         case=case, actor=assessor, relocated_on=date.today(), region="eu"
     )
+
+
+def hidden_fields(page: str, action: str) -> dict[str, str]:
+    """The hidden inputs of one action form on a staff case page (what the browser would send
+    back: the state and version the page was drawn with, the proposal it showed)."""
+    import html
+    import re
+
+    section = re.search(
+        rf'<section class="action" id="action-{re.escape(action)}">(.*?)</section>', page, re.S
+    )
+    assert section, f"no {action!r} form on the page"
+    return {
+        name: html.unescape(value)
+        for name, value in re.findall(
+            r'<input type="hidden" name="(\w+)" value="([^"]*)"', section.group(1)
+        )
+        if name != "csrfmiddlewaretoken"
+    }
+
+
+def staff_case_page(client: Client, reference: str) -> str:
+    response = client.get(f"/staff/cases/{reference}/")
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()

@@ -23,6 +23,21 @@ LOGIN, CODE, HOME = "->login", "->code", "->home"
 NOT_ADMIN = "403"  # other staff are refused outright by the admin site
 GUARDED = (LOGIN, LOGIN)  # anonymous and applicant on any /staff/, /audit/, /admin/ page
 
+ACTION_SEGMENTS = (
+    "assess",
+    "decline",
+    "propose",
+    "approve",
+    "reject",
+    "cancel-funding",
+    "relocate",
+    "withdraw",
+    "take",
+    "reassign",
+    "notes",
+)
+POST_ONLY = (*GUARDED, "405", "405", "405", "405", CODE)
+
 MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     # The applicant's side: open to everyone, nothing on it depends on who asks.
     "": ("200", "200", "200", "200", "200", "200", "200"),
@@ -49,6 +64,9 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     # Cases: case staff only; auditors and admins are refused.
     "staff/cases/": (*GUARDED, "200", "200", "403", "403", CODE),
     "staff/cases/<str:reference>/": (*GUARDED, "200", "200", "403", "403", CODE),
+    "staff/cases/approvals/": (*GUARDED, "403", "200", "403", "403", CODE),
+    # Actions on a case take only POSTs (who may post is the ACTION_MATRIX below).
+    **{f"staff/cases/<str:reference>/{segment}/": POST_ONLY for segment in ACTION_SEGMENTS},
     # The audit log: auditors only.
     "audit/": (*GUARDED, "403", "403", "200", "403", CODE),
     "audit/events/<int:sequence>/": (*GUARDED, "403", "403", "200", "403", CODE),
@@ -205,4 +223,68 @@ def test_state_changing_posts_are_refused_to_everyone_the_table_does_not_name():
         for visitor, want, got in zip(VISITORS, POST_MATRIX[pattern], row, strict=True)
         if want != got
     ]
+    assert not wrong, "\n".join(wrong)
+
+
+# Actions on a case: each visitor posts a valid form, carrying the state and version the case page
+# would, to a fresh case made ready for that action (assessed and proposed by someone else).
+# (state the case is in, form)
+CASE_ACTIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "assess": ("received", {"risk_level": "2", "verified_by": "interview", "support": "legal"}),
+    "decline": ("received", {"reason": "duplicate"}),
+    "propose": ("assessed", {"amount": "100", "currency": "EUR", "purpose": "visa"}),
+    "approve": ("proposed", {}),
+    "reject": ("proposed", {"reason": "amount_wrong"}),
+    "cancel-funding": ("funded", {"reason": "plans_changed"}),
+    "relocate": ("funded", {"relocated_on": "{today}", "region": "eu"}),
+    "withdraw": ("received", {"confirm": "on"}),
+    "take": ("received", {}),
+    "reassign": ("received", {"assignee": "{helper}"}),
+    "notes": ("received", {"text": "Called the partner organisation."}),
+}
+DONE, NO = "->/staff/cases/{reference}/", "403"
+ACTION_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    "assess": (*GUARDED, DONE, DONE, NO, NO, CODE),
+    "decline": (*GUARDED, DONE, DONE, NO, NO, CODE),
+    "propose": (*GUARDED, DONE, DONE, NO, NO, CODE),
+    "approve": (*GUARDED, NO, DONE, NO, NO, CODE),  # four eyes: coordinators only
+    "reject": (*GUARDED, NO, DONE, NO, NO, CODE),  # a coordinator, or the proposer
+    "cancel-funding": (*GUARDED, NO, DONE, NO, NO, CODE),
+    "relocate": (*GUARDED, DONE, DONE, NO, NO, CODE),
+    "withdraw": (*GUARDED, DONE, DONE, NO, NO, CODE),
+    "take": (*GUARDED, DONE, DONE, NO, NO, CODE),
+    "reassign": (*GUARDED, NO, DONE, NO, NO, CODE),
+    "notes": (*GUARDED, DONE, DONE, NO, NO, CODE),
+}
+
+
+def test_actions_on_a_case_are_refused_to_everyone_the_table_does_not_name():
+    from datetime import date
+
+    from accounts.models import Role
+    from evacuation.models import FundingProposal
+    from evacuation.workflow import case_version
+    from tests.factories import case_in_state, make_staff
+
+    world = build_world()
+    visitors = clients(world)
+    helper = make_staff(username="sec_helper", role=Role.CASEWORKER, totp=False)
+    approver = make_staff(username="sec_approver", role=Role.COORDINATOR, totp=False)
+    assert set(ACTION_MATRIX) == set(CASE_ACTIONS) == set(ACTION_SEGMENTS)
+    wrong = []
+    for segment, (state, form) in CASE_ACTIONS.items():
+        for visitor, want in zip(VISITORS, ACTION_MATRIX[segment], strict=True):
+            case = case_in_state(state, assessor=helper, approver=approver)
+            data = {
+                name: value.format(today=date.today().isoformat(), helper=helper.pk)
+                for name, value in form.items()
+            }
+            data.update(seen_state=case.state, seen_version=case_version(case))
+            proposal = FundingProposal.objects.filter(case=case, status="pending").first()
+            if proposal:
+                data["proposal"] = str(proposal.pk)
+            url = f"/staff/cases/{case.reference}/{segment}/"
+            got = observed(visitors[visitor].post(url, data))
+            if got != want.format(reference=case.reference):
+                wrong.append(f"POST {segment} as {visitor}: expected {want}, got {got}")
     assert not wrong, "\n".join(wrong)

@@ -1,0 +1,155 @@
+"""The queue and the case page read a fixed number of SQL queries, however many cases, events,
+proposals and messages there are."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Role
+from audit.actions import Action
+from audit.services import record
+from evacuation import workflow
+from evacuation.models import Case, Direction, Message, reference_new
+from evacuation.models.case import URGENCY_PRIORITY
+from tests.factories import VaultBrowser, case_in_state, make_staff, vault_ready, verified_client
+
+pytestmark = pytest.mark.django_db
+
+QUEUE_MAX_QUERIES = 12
+CASE_PAGE_MAX_QUERIES = 16
+
+
+def bulk_cases(count: int, *, assignee=None) -> None:
+    """`count` cases straight into the table (no keys: neither page decrypts anything)."""
+    now = timezone.now()
+    states = ["received", "received", "assessed", "funded", "relocated", "declined", "withdrawn"]
+    urgencies = ["now", "weeks", "planning"]
+    references: set[str] = set(Case.objects.values_list("reference", flat=True))
+    cases = []
+    for i in range(count):
+        reference = reference_new()
+        while reference in references:
+            reference = reference_new()
+        references.add(reference)
+        urgency = urgencies[i % 3]
+        created = now - timedelta(hours=i)
+        cases.append(
+            Case(
+                uid=uuid.uuid4(),
+                reference=reference,
+                state=states[i % len(states)],
+                urgency=urgency,
+                priority=URGENCY_PRIORITY[urgency],
+                receipt_lookup=uuid.uuid4().hex * 2,
+                payload=b"x",
+                created_at=created,
+                last_applicant_activity_at=created,
+                assignee=assignee if i % 4 == 0 else None,
+                last_staff_action_at=created if i % 5 == 0 else None,
+            )
+        )
+    Case.objects.bulk_create(cases, batch_size=500)
+    ids = list(Case.objects.values_list("pk", flat=True)[: count // 10])
+    Message.objects.bulk_create(
+        [Message(case_id=pk, direction=Direction.FROM_APPLICANT, body=b"x") for pk in ids]
+    )
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.fixture
+def team():
+    carla = make_staff(username="carla", role=Role.CASEWORKER)
+    cora = make_staff(username="cora", role=Role.COORDINATOR)
+    vault_ready(carla, cora)
+    return carla, cora
+
+
+QUEUE_URLS = [
+    "/staff/cases/",
+    "/staff/cases/?state=all&page=3",
+    "/staff/cases/?state=received&urgency=now&overdue=on",
+    "/staff/cases/?mine=on&unassigned=on",
+    "/staff/cases/approvals/",
+]
+
+
+@pytest.mark.parametrize("url", QUEUE_URLS)
+def test_the_queue_reads_the_same_number_of_queries_for_100_cases_and_for_1000(
+    team, url, django_assert_max_num_queries
+):
+    carla, cora = team
+    client = verified_client(cora)
+    bulk_cases(100, assignee=cora)
+    for _ in range(3):
+        case_in_state("proposed", assessor=carla)
+    few = queries(client, url)
+    bulk_cases(900, assignee=cora)
+    for _ in range(3):
+        case_in_state("proposed", assessor=carla)
+    assert Case.objects.count() >= 1000
+    many = queries(client, url)
+    assert many == few
+    with django_assert_max_num_queries(QUEUE_MAX_QUERIES):
+        client.get(url)
+
+
+def test_the_case_page_reads_the_same_number_of_queries_for_3_events_and_for_600(
+    team, django_assert_max_num_queries
+):
+    carla, cora = team
+    bulk_cases(1000)
+    case = case_in_state("proposed", assessor=carla)
+    workflow.case_take(case=case, actor=carla)  # one assignment: its name look-up is counted
+    client = verified_client(cora)
+    url = f"/staff/cases/{case.reference}/"
+    few = queries(client, url)
+    people = [make_staff(username=f"staff{i}", role=Role.CASEWORKER, totp=False) for i in range(5)]
+    for i in range(600):
+        record(
+            action=Action.CASE_ASSIGNED,
+            actor=people[i % 5],
+            target_type="case",
+            target_ref=case.reference,
+            data={"assignee": people[(i + 1) % 5].pk},
+        )
+    many = queries(client, url)
+    assert many == few
+    with django_assert_max_num_queries(CASE_PAGE_MAX_QUERIES):
+        page = client.get(url).content.decode()
+    assert "Only the latest 200 events are shown." in page
+
+
+def test_opening_a_case_with_many_notes_reads_a_fixed_number_of_queries(team):
+    carla, _cora = team
+    case = case_in_state("assessed", assessor=carla)
+    client = verified_client(carla)
+    url = f"/staff/cases/{case.reference}/"
+
+    def opening() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url, {"reason": "assess"})
+        assert "What the applicant told us" in response.content.decode()
+        return len(captured)
+
+    browser = VaultBrowser(carla)
+    assert browser.sign_in()
+    browser.run(lambda r: workflow.note_add(request=r, case=case, actor=carla, text="first"))
+    few = opening()
+    for i in range(30):
+        fresh = Case.objects.get(pk=case.pk)
+        browser.run(
+            lambda r, c=fresh, n=i: workflow.note_add(request=r, case=c, actor=carla, text=f"{n}")
+        )
+    assert opening() == few
