@@ -1,0 +1,205 @@
+"""The queue: the urgent and the longest waiting on top, counts per state, filters, overdue and
+unread marks, the assignee; never anything the applicant wrote."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role
+from evacuation import workflow
+from evacuation.models import Case, Direction, Message
+from tests.factories import case_in_state, make_case, make_staff, vault_ready, verified_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team():
+    carla = make_staff(username="carla", role=Role.CASEWORKER)
+    cora = make_staff(username="cora", role=Role.COORDINATOR)
+    vault_ready(carla, cora)
+    return carla, cora
+
+
+def _age(case: Case, **delta) -> None:
+    Case.objects.filter(pk=case.pk).update(created_at=timezone.now() - timedelta(**delta))
+
+
+def _rows(page: str) -> list[str]:
+    return re.findall(r'<td><a href="/staff/cases/(EV-[\w-]+)/">', page)
+
+
+def _row(page: str, reference: str) -> str:
+    match = re.search(
+        rf"<tr[^>]*>\s*<td><a href=\"/staff/cases/{reference}/\">.*?</tr>", page, re.S
+    )
+    assert match, f"{reference} not listed"
+    return match.group(0)
+
+
+def test_most_urgent_first_then_longest_waiting_and_closed_cases_only_on_request(team):
+    carla, _ = team
+    planning_old = make_case(urgency="planning")
+    weeks_new = make_case(urgency="weeks")
+    weeks_old = make_case(urgency="weeks")
+    now_new = make_case(urgency="now")
+    closed = case_in_state("declined", assessor=carla, urgency="now")
+    _age(planning_old, days=5)
+    _age(weeks_old, days=2)
+    _age(weeks_new, hours=1)
+    client = verified_client(carla)
+    page = client.get("/staff/cases/").content.decode()
+    assert _rows(page) == [
+        now_new.reference,
+        weeks_old.reference,
+        weeks_new.reference,
+        planning_old.reference,
+    ]
+    assert closed.reference not in page
+    assert closed.reference in client.get("/staff/cases/?state=declined").content.decode()
+    assert closed.reference in client.get("/staff/cases/?state=all").content.decode()
+
+
+def test_counts_per_state_are_shown_with_the_filters(team):
+    carla, _ = team
+    make_case()
+    make_case()
+    case_in_state("assessed", assessor=carla)
+    case_in_state("withdrawn", assessor=carla)
+    page = verified_client(carla).get("/staff/cases/").content.decode()
+
+    def count(state):
+        return re.search(rf'\?state={state}"[^>]*>[^<]+<span class="count">(\d+)', page).group(1)
+
+    assert (count("open"), count("received"), count("assessed"), count("withdrawn")) == (
+        "3",
+        "2",
+        "1",
+        "1",
+    )
+    assert count("all") == "4" and count("funded") == "0"
+
+
+def test_an_urgent_request_not_assessed_in_time_is_overdue(team, settings):
+    carla, _ = team
+    settings.ASSESS_WITHIN_HOURS = 24
+    late = make_case(urgency="now")
+    fresh = make_case(urgency="now")
+    weeks = make_case(urgency="weeks")
+    _age(late, hours=25)
+    _age(fresh, hours=23)
+    _age(weeks, hours=30)
+    client = verified_client(carla)
+    page = client.get("/staff/cases/").content.decode()
+    assert "Overdue</span>" in _row(page, late.reference)
+    assert "Overdue</span>" not in _row(page, fresh.reference)
+    assert "Overdue</span>" not in _row(page, weeks.reference)
+    assert _rows(client.get("/staff/cases/?overdue=on").content.decode()) == [late.reference]
+
+
+def test_an_open_case_nobody_touched_for_a_week_is_overdue_and_a_closed_one_is_not(team, settings):
+    carla, _ = team
+    settings.STALE_AFTER_DAYS = 7
+    untouched = make_case(urgency="planning")
+    _age(untouched, days=8)
+    worked_on = case_in_state("assessed", assessor=carla, urgency="planning")
+    _age(worked_on, days=30)  # assessed just now: the last staff action counts, not arrival
+    forgotten = case_in_state("assessed", assessor=carla, urgency="weeks")
+    Case.objects.filter(pk=forgotten.pk).update(
+        last_staff_action_at=timezone.now() - timedelta(days=8)
+    )
+    closed = case_in_state("declined", assessor=carla)
+    Case.objects.filter(pk=closed.pk).update(
+        last_staff_action_at=timezone.now() - timedelta(days=30)
+    )
+    page = verified_client(carla).get("/staff/cases/?overdue=on&state=all").content.decode()
+    assert sorted(_rows(page)) == sorted([untouched.reference, forgotten.reference])
+
+
+def test_cases_with_unread_applicant_messages_are_marked(team):
+    carla, _ = team
+    waiting = make_case()
+    answered = make_case()
+    Message.objects.create(case=waiting, direction=Direction.FROM_APPLICANT, body=b"x")
+    Message.objects.create(
+        case=answered,
+        direction=Direction.FROM_APPLICANT,
+        body=b"x",
+        read_at=timezone.now(),
+    )
+    Message.objects.create(case=answered, direction=Direction.TO_APPLICANT, body=b"x")
+    page = verified_client(carla).get("/staff/cases/").content.decode()
+    assert "Unread message" in _row(page, waiting.reference)
+    assert "Unread message" not in _row(page, answered.reference)
+
+
+def test_mine_and_unassigned_filters_and_the_assignee_column(team):
+    carla, cora = team
+    mine = make_case()
+    theirs = make_case()
+    nobodys = make_case()
+    workflow.case_take(case=mine, actor=carla)
+    workflow.case_take(case=theirs, actor=cora)
+    client = verified_client(carla)
+    page = client.get("/staff/cases/").content.decode()
+    assert "<td>carla</td>" in _row(page, mine.reference)
+    assert "<td>cora</td>" in _row(page, theirs.reference)
+    assert "nobody" in _row(page, nobodys.reference)
+    assert _rows(client.get("/staff/cases/?mine=on").content.decode()) == [mine.reference]
+    assert _rows(client.get("/staff/cases/?unassigned=on").content.decode()) == [nobodys.reference]
+
+
+def test_the_queue_pages_by_fifty_and_keeps_the_filters_in_its_links(team):
+    carla, _ = team
+    for _ in range(51):
+        make_case(urgency="weeks")
+    client = verified_client(carla)
+    first = client.get("/staff/cases/?urgency=weeks").content.decode()
+    assert len(_rows(first)) == 50 and "Page 1 of 2" in first
+    assert 'href="?urgency=weeks&amp;page=2"' in first
+    second = client.get("/staff/cases/?urgency=weeks&page=2").content.decode()
+    assert len(_rows(second)) == 1
+
+
+def test_nonsense_filters_show_the_default_queue_not_an_error(team):
+    carla, _ = team
+    case = make_case()
+    client = verified_client(carla)
+    for query in ("state=<script>", "urgency=9&page=abc", "page=-1", "overdue=&state=bogus"):
+        response = client.get(f"/staff/cases/?{query}")
+        assert response.status_code == 200
+        assert case.reference in response.content.decode()
+
+
+def test_nothing_the_applicant_wrote_reaches_the_queue_or_the_approvals(team):
+    carla, cora = team
+    case = case_in_state("proposed", assessor=carla, name="Marker Anvar", city="Marker Town")
+    for client, url in (
+        (verified_client(carla), "/staff/cases/?state=all"),
+        (verified_client(cora), "/staff/cases/approvals/"),
+    ):
+        page = client.get(url).content.decode()
+        assert case.reference in page
+        assert "Marker" not in page
+
+
+def test_coordinators_see_what_waits_for_their_approval(team):
+    carla, cora = team
+    kim = make_staff(username="kim", role=Role.CASEWORKER)
+    theirs = case_in_state("proposed", assessor=carla)
+    own = case_in_state("assessed", assessor=kim)
+    workflow.funding_propose(case=own, actor=cora, amount="50", currency="EUR", purpose="other")
+    client = verified_client(cora)
+    assert (
+        "2 funding proposals waiting for approval" in client.get("/staff/cases/").content.decode()
+    )
+    page = client.get("/staff/cases/approvals/").content.decode()
+    assert "Review and approve" in _row(page, theirs.reference)
+    assert "You proposed or assessed this." in _row(page, own.reference)
+    assert (
+        "waiting for approval" not in verified_client(carla).get("/staff/cases/").content.decode()
+    )
