@@ -54,3 +54,43 @@ def test_sixteen_simultaneous_approvals_fund_the_case_once():
     assert FundingProposal.objects.get(pk=proposal.pk).status == "approved"
     assert AuditEvent.objects.filter(action="funding.approved").count() == 1
     assert verify_database().ok
+
+
+def test_sixteen_coordinators_tabs_approving_at_once_get_one_success_and_fifteen_409s():
+    from tests.factories import verified_client
+
+    carla = make_staff(username="carla", role=Role.CASEWORKER)
+    cora = make_staff(username="cora", role=Role.COORDINATOR)
+    colin = make_staff(username="colin", role=Role.COORDINATOR)
+    vault_ready(carla, cora, colin)
+    case = case_in_state("proposed", assessor=carla)
+    proposal = FundingProposal.objects.get(case=case)
+    form = {
+        "seen_state": "assessed",
+        "seen_version": workflow.case_version(case),
+        "proposal": str(proposal.pk),
+    }
+    tabs = [verified_client(cora if i % 2 else colin) for i in range(THREADS)]
+    start = threading.Barrier(THREADS)
+    statuses: list = [None] * THREADS
+
+    def approve(i: int) -> None:
+        try:
+            start.wait(timeout=30)
+            url = f"/staff/cases/{case.reference}/approve/"
+            statuses[i] = tabs[i].post(url, form).status_code
+        except BaseException as exc:  # reported below, in the test's thread
+            statuses[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(statuses, key=str) == [302] + [409] * (THREADS - 1), statuses
+    assert Case.objects.get(pk=case.pk).state == "funded"
+    assert AuditEvent.objects.filter(action="funding.approved").count() == 1
+    assert verify_database().ok

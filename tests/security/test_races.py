@@ -57,3 +57,39 @@ def test_32_simultaneous_withdrawals_of_one_case_withdraw_it_exactly_once():
     events = AuditEvent.objects.filter(action="case.withdrawn", target_ref=reference)
     assert events.count() == 1
     assert verify_database().ok
+
+
+def test_32_staff_tabs_assessing_and_declining_one_case_at_once_change_it_exactly_once():
+    from accounts.models import Role
+    from audit.models import AuditEvent
+    from audit.verify import verify_database
+    from evacuation.models import Case
+    from evacuation.workflow import case_version
+    from tests.factories import make_case, make_staff, verified_client
+
+    staff = [
+        make_staff(username=f"race_{role}_{n}", role=role)
+        for role in (Role.CASEWORKER, Role.COORDINATOR)
+        for n in range(2)
+    ]
+    vault_ready(*staff)
+    case = make_case(urgency="now")
+    seen = {"seen_state": case.state, "seen_version": case_version(case)}
+    tabs = [verified_client(staff[i % len(staff)]) for i in range(THREADS)]
+    assess = {**seen, "risk_level": "4", "verified_by": "referee", "support": ["relocation"]}
+    decline = {**seen, "reason": "duplicate"}
+
+    def act(i: int) -> int:
+        path, form = ("assess", assess) if i % 2 else ("decline", decline)
+        return tabs[i].post(f"/staff/cases/{case.reference}/{path}/", form).status_code
+
+    statuses = _at_once(THREADS, act)
+
+    assert sorted(statuses) == [302] + [409] * (THREADS - 1), statuses
+    final = Case.objects.get(pk=case.pk).state
+    assert final in ("assessed", "declined")
+    events = AuditEvent.objects.filter(
+        target_ref=case.reference, action__in=("case.assessed", "case.declined")
+    )
+    assert list(events.values_list("action", flat=True)) == [f"case.{final}"]
+    assert verify_database().ok
