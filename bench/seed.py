@@ -212,6 +212,7 @@ def cases_seed_to(total: int, *, chunk: int = 2000, workers: int | None = None) 
     from django.db import connection, transaction
 
     from evacuation.models import REFERENCE_ALPHABET, Case
+    from evacuation.models.case import URGENCY_PRIORITY
     from vault.cases import current_org_key
     from vault.models import CaseKey
 
@@ -241,12 +242,15 @@ def cases_seed_to(total: int, *, chunk: int = 2000, workers: int | None = None) 
                         used.add(reference)
                         break
                 created = now - timedelta(seconds=rng.randrange(90 * 86400))
+                urgency = rng.choice(urgencies)
                 cases.append(
                     Case(
                         uid=uid,
                         reference=reference,
                         state=rng.choice(states),
-                        urgency=rng.choice(urgencies),
+                        urgency=urgency,
+                        # Case.save() derives it; bulk_create skips save(), so set it here.
+                        priority=URGENCY_PRIORITY[urgency],
                         receipt_lookup=uuid.uuid4().hex + uuid.uuid4().hex,
                         payload=payload,
                         created_at=created,
