@@ -272,7 +272,10 @@ def case_actions(*, case: Case, user: User, proposals: list[FundingProposal]) ->
     """
     available = [t.name for t in case.get_available_user_state_transitions(user)]
     pending = next((p for p in proposals if p.status == ProposalStatus.PENDING), None)
-    actions = [name for name in ("assess", "approve_funding") if name in available]
+    actions = []
+    if case.is_open and case.assignee_id is None and user.may("take_case"):
+        actions.append("take")
+    actions += [name for name in ("assess", "approve_funding") if name in available]
     if case.state == State.ASSESSED and pending is None and user.may("propose_funding"):
         actions.append("propose_funding")
     if pending is not None and (
@@ -285,8 +288,6 @@ def case_actions(*, case: Case, user: User, proposals: list[FundingProposal]) ->
         for name in ("confirm_relocation", "cancel_funding", "decline", "withdraw")
         if name in available
     ]
-    if case.is_open and case.assignee_id is None and user.may("take_case"):
-        actions.append("take")
     if case.is_open and user.may("reassign_case"):
         actions.append("reassign")
     if not case.is_purged and user.may("write_note"):

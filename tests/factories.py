@@ -230,7 +230,7 @@ def hidden_fields(page: str, action: str) -> dict[str, str]:
     import re
 
     section = re.search(
-        rf'<section class="action" id="action-{re.escape(action)}">(.*?)</section>', page, re.S
+        rf'<details class="action" id="action-{re.escape(action)}"[^>]*>(.*?)</details>', page, re.S
     )
     assert section, f"no {action!r} form on the page"
     return {

@@ -35,7 +35,7 @@ def team():
 
 
 def _offered(page: str) -> set[str]:
-    return set(re.findall(r'<section class="action" id="action-(\w+)">', page))
+    return set(re.findall(r'<details class="action" id="action-(\w+)"', page))
 
 
 def _post(client, case, action, path, **fields):
