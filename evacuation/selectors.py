@@ -371,7 +371,8 @@ def _event_details(action: str, data: dict[str, Any], names: dict[int, str]) -> 
         return " · ".join(part for part in parts if part)
     if action == Action.CASE_DECLINED:
         reason = _label(DeclineReason, data.get("reason"))
-        return f"{reason} · {_('with an internal note')}" if data.get("has_note") else reason
+        with_note = _("with an internal note")
+        return f"{reason} · {with_note}" if data.get("has_note") else reason
     if action in (Action.FUNDING_PROPOSED, Action.FUNDING_APPROVED):
         return (
             f"{data.get('amount', '')} {data.get('currency', '')} · "
