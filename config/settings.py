@@ -237,6 +237,8 @@ if not FUNDING_CAP.is_finite() or FUNDING_CAP <= 0:
     raise ImproperlyConfigured("FUNDING_CAP must be a positive amount, for example 10000.")
 FUNDING_CURRENCIES = env_list("FUNDING_CURRENCIES", ["EUR", "USD"])
 ASSESS_WITHIN_HOURS = env_int("ASSESS_WITHIN_HOURS", 24)
+# How long the queue's per-state counts are reused (each worker process keeps its own copy).
+QUEUE_COUNTS_SECONDS = env_int("QUEUE_COUNTS_SECONDS", 0 if TESTING else 10)
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 7)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 90)
 UNTOUCHED_DAYS = env_int("UNTOUCHED_DAYS", 180)

@@ -171,7 +171,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         form = staff_forms.QueueFilterForm()  # unknown values: the default view, no errors
     cases = selectors.cases_for_queue(user=request.user, filters=filters)
     page = Paginator(cases, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = selectors.queue_counts(user=request.user)
+    counts = selectors.queue_counts()
     state_counts = [
         {"value": "open", "label": _("Open"), "count": counts["open"]},
         *[
@@ -183,6 +183,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     may_approve = request.user.may("approve_funding")
     context = {
         "page": page,
+        "rows": selectors.queue_rows(page.object_list),
         "form": form,
         "filters": filters,
         "counts": counts,
