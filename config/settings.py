@@ -247,6 +247,9 @@ FILE_MAX_BYTES = env_int("FILE_MAX_BYTES", 10 * 1024 * 1024)
 CASE_FILES_MAX_BYTES = env_int("CASE_FILES_MAX_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = FILE_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = FILE_MAX_BYTES + 1024 * 1024
+# Uploads stay in memory until they are cleaned and sealed: never a plaintext temporary file on
+# disk. A larger upload is dropped by the handler and the view says it is too large.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 
 # Rate limits (token buckets in the database, so they hold across workers).
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)

@@ -11,17 +11,19 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from evacuation import services
-from evacuation.forms import IntakeForm, ReceiptCodeForm
-from evacuation.models import State
+from evacuation import correspondence, retention, services, transfer
+from evacuation.forms import ApplicantMessageForm, IntakeForm, ReceiptCodeForm
+from evacuation.models import Attachment, State
 from evacuation.ratelimit import rate_limited
+from vault import cases as vault_cases
 from vault.errors import VaultError
 
 # One message for a wrong, unknown, malformed or empty code: it must not tell them apart.
@@ -128,16 +130,26 @@ def status(request: HttpRequest) -> HttpResponse:
     step = request.POST.get("step", "check")
     if step == "confirm_withdraw" and case.is_open:
         return _page(request, "withdraw_confirm.html", {"case": case, "code": code})
-    just_withdrawn = False
+    context: dict = {"just_withdrawn": False}
     if step == "withdraw":
         try:
             services.case_withdraw(case=case, actor="applicant")
-            just_withdrawn = True
+            context["just_withdrawn"] = True
         except (TransitionNotAllowed, ConcurrentTransition):
             # Already closed, or changed a moment ago: the page below shows where it stands now.
             case = type(case).objects.get(pk=case.pk)
+    elif step in ("message", "upload", "download") and not case.is_purged:
+        cipher = vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
+        if step == "download":
+            return _applicant_download(case, cipher, request.POST.get("file", ""))
+        context.update(_applicant_writes(request, case, cipher, step))
     else:
         services.case_status_viewed(case=case)
+    if not case.is_purged:
+        cipher = vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
+        context["thread"] = correspondence.case_thread(case=case, cipher=cipher)
+        context["files"] = correspondence.case_files(case=case)
+    context["deletion_date"] = retention.deletion_date(case)
     return _page(
         request,
         "status.html",
@@ -145,6 +157,38 @@ def status(request: HttpRequest) -> HttpResponse:
             "case": case,
             "code": code,
             "state_text": STATE_TEXT[case.state],
-            "just_withdrawn": just_withdrawn,
+            "message_form": ApplicantMessageForm(),
+            "file_limit_mb": settings.FILE_MAX_BYTES // (1024 * 1024),
+            **context,
         },
     )
+
+
+@sensitive_variables()
+def _applicant_writes(request: HttpRequest, case, cipher, step: str) -> dict:
+    """A message or a file from the applicant; returns what the page should say about it."""
+    try:
+        if step == "message":
+            form = ApplicantMessageForm(request.POST)
+            if not form.is_valid():
+                return {"write_error": " ".join(form.errors.get("text", [])), "draft": form}
+            correspondence.message_send(
+                case=case, cipher=cipher, actor="applicant", text=form.cleaned_data["text"]
+            )
+            return {"written": _("Your message is sent.")}
+        data = transfer.uploaded_bytes(request)
+        correspondence.attachment_add(case=case, cipher=cipher, actor="applicant", data=data)
+        return {"written": _("Your file is sent. Hidden data such as location was removed.")}
+    except ValidationError as exc:  # FileRefused is one
+        return {"write_error": " ".join(exc.messages)}
+
+
+@sensitive_variables()
+def _applicant_download(case, cipher, uid: str) -> HttpResponse:
+    try:
+        row, data = correspondence.attachment_open(
+            case=case, cipher=cipher, actor="applicant", uid=uid
+        )
+    except (Attachment.DoesNotExist, ValidationError):
+        raise Http404 from None
+    return transfer.file_response(row, data)

@@ -127,6 +127,11 @@ class Sanitised:
         return len(self.data)
 
 
+def content_type(kind: str) -> str:
+    """The content type to serve a stored file of this kind with."""
+    return _CONTENT_TYPES[kind]
+
+
 def neutral_filename(kind: str, number: int | None = None) -> str:
     """A name that says what a file is and nothing about whose it is: photo-3.jpg, document.pdf."""
     stem = "document" if kind == "pdf" else "photo"
@@ -628,6 +633,11 @@ def _megabytes(size: int) -> str:
     if value == int(value):
         return formats.number_format(int(value))
     return formats.number_format(round(value, 1), decimal_pos=1)
+
+
+def too_large() -> FileRefused:
+    """The refusal for a file over FILE_MAX_BYTES."""
+    return _too_large(settings.FILE_MAX_BYTES)
 
 
 def _too_large(limit: int) -> FileRefused:

@@ -124,3 +124,15 @@ class OpenCaseForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages=_required(_("Choose a reason: every opening is recorded with it.")),
     )
+
+
+MESSAGE_MAX_LENGTH = 5000
+
+
+class ApplicantMessageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=MESSAGE_MAX_LENGTH,
+        error_messages=_required(_("Write a message first.")),
+    )

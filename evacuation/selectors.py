@@ -257,7 +257,7 @@ def case_facts(*, reference: str) -> Case:
 def case_for_page(*, reference: str) -> Case:
     """The whole row (codes and dates, the payload stays unread) with the staff it names."""
     return get_object_or_404(
-        Case.objects.select_related("assignee", "assessed_by").defer("payload"),
+        Case.objects.select_related("assignee", "assessed_by", "held_by").defer("payload"),
         reference=reference,
     )
 

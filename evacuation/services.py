@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from audit.actions import Action
 from audit.services import record
+from evacuation import correspondence
 from evacuation.choices import OpenReason
 from evacuation.models import Case, Note, reference_new
 from evacuation.workflow import case_withdraw  # noqa: F401  (the applicant's pages call it here)
@@ -112,12 +113,14 @@ class OpenedCase:
 
     intake: dict[str, Any]
     notes: list[OpenedNote] = field(default_factory=list)
+    messages: list[correspondence.OpenedMessage] = field(default_factory=list)
 
 
 @sensitive_variables()
 def case_open(*, request: HttpRequest, case: Case, actor, reason: str) -> OpenedCase:
-    """Decrypts the intake and the notes for one staff member, for a stated reason, and records
-    that it happened (one CASE_OPENED event covers both).
+    """Decrypts the intake, the notes and the messages for one staff member, for a stated
+    reason, and records that it happened (one CASE_OPENED event covers them all). The
+    applicant's messages count as read from then on.
 
     Raises vault.errors.VaultLocked (nothing recorded) when this session cannot open case keys.
     """
@@ -129,6 +132,8 @@ def case_open(*, request: HttpRequest, case: Case, actor, reason: str) -> Opened
         cipher = vault_cases.case_cipher_for_staff(request, case_uid=str(case.uid))
         plaintext = cipher.decrypt(PAYLOAD_PURPOSE, bytes(case.payload))
         notes = [_note_open(cipher, note) for note in case.notes.select_related("author")]
+        thread = correspondence.case_thread(case=case, cipher=cipher)
+        correspondence.messages_mark_read(case=case)
         record(
             action=Action.CASE_OPENED,
             actor=actor,
@@ -136,7 +141,7 @@ def case_open(*, request: HttpRequest, case: Case, actor, reason: str) -> Opened
             target_ref=case.reference,
             data={"reason": reason},
         )
-    return OpenedCase(intake=json.loads(plaintext), notes=notes)
+    return OpenedCase(intake=json.loads(plaintext), notes=notes, messages=thread)
 
 
 @sensitive_variables()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from evacuation import staff_correspondence_views as correspondence_views
 from evacuation import staff_views
 
 app_name = "evacuation_staff"
@@ -16,6 +17,14 @@ urlpatterns = [
     path("", staff_views.queue, name="queue"),
     path("approvals/", staff_views.approvals, name="approvals"),
     path("<str:reference>/", staff_views.case_detail, name="case"),
+    path("<str:reference>/message/", correspondence_views.message_send, name="message"),
+    path("<str:reference>/files/", correspondence_views.file_upload, name="file_upload"),
+    path(
+        "<str:reference>/files/<uuid:uid>/",
+        correspondence_views.file_download,
+        name="file_download",
+    ),
+    path("<str:reference>/hold/", correspondence_views.hold, name="hold"),
     _action("assess", "assess", "assess"),
     _action("decline", "decline", "decline"),
     _action("propose", "propose_funding", "propose"),

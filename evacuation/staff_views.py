@@ -15,8 +15,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -26,18 +24,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.decorators import capability_required
-from evacuation import selectors, services, staff_forms, workflow
+from evacuation import selectors, services, staff_correspondence_views, staff_forms, workflow
 from evacuation.choices import FundingPurpose
 from evacuation.forms import OpenCaseForm
 from evacuation.models import Case, FundingProposal, ProposalStatus, State
 from vault.errors import VaultError, VaultLocked
 
 CASE_CHANGED = gettext_lazy("This case changed while you were looking — reload it.")
-# Panels other parts of evacuation add to the case page when their templates exist.
-CASE_PAGE_PANELS = (
-    "evacuation/staff/_correspondence.html",
-    "evacuation/staff/_retention.html",
-)
 
 
 @dataclass(frozen=True)
@@ -231,6 +224,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             )
             extra["intake"] = selectors.intake_for_display(opened.intake)
             extra["notes"] = opened.notes
+            extra["thread"] = opened.messages
         except VaultLocked:
             extra["locked"] = True
         except VaultError:
@@ -358,7 +352,7 @@ def _case_page(
         "may_open": user.may("open_case"),
         "open_form": OpenCaseForm(),
         "note_count": case.notes.count(),
-        "panels": _panels(),
+        **staff_correspondence_views.panel_context(case, user),
         **(extra or {}),
     }
     return render(request, "evacuation/staff/case.html", context, status=status)
@@ -413,14 +407,3 @@ def _proposal_row(proposal: FundingProposal) -> dict[str, Any]:
         "decided_at": proposal.decided_at,
         "cancel_reason": proposal.get_cancel_reason_display() if proposal.cancel_reason else "",
     }
-
-
-def _panels() -> list[str]:
-    found = []
-    for name in CASE_PAGE_PANELS:
-        try:
-            get_template(name)
-        except TemplateDoesNotExist:
-            continue
-        found.append(name)
-    return found

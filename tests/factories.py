@@ -246,3 +246,22 @@ def staff_case_page(client: Client, reference: str) -> str:
     response = client.get(f"/staff/cases/{reference}/")
     assert response.status_code == 200, response.status_code
     return response.content.decode()
+
+
+# --- files -------------------------------------------------------------------------------------
+
+GPS_IFD = 0x8825
+
+
+def photo_with_gps(marker: str = "MarkerDatum") -> bytes:
+    """A small JPEG carrying a GPS position (55°45'N 37°37'E) and `marker` as its map datum."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "MarkerCameraMaker"  # Make
+    exif[GPS_IFD] = {1: "N", 2: (55.0, 45.0, 0.0), 3: "E", 4: (37.0, 37.0, 0.0), 18: marker}
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()

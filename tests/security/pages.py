@@ -92,6 +92,7 @@ def build_world() -> dict:
         "content_type_id": str(ContentType.objects.get_for_model(User).pk),
         "app_label": "accounts",
         "url": "nothing-here/",
+        "uid": "00000000-0000-4000-8000-000000000000",  # no such file
     }
     return {"staff": staff, "reference": reference, "code": code, "params": params}
 

@@ -67,6 +67,10 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "staff/cases/approvals/": (*GUARDED, "403", "200", "403", "403", CODE),
     # Actions on a case take only POSTs (who may post is the ACTION_MATRIX below).
     **{f"staff/cases/<str:reference>/{segment}/": POST_ONLY for segment in ACTION_SEGMENTS},
+    "staff/cases/<str:reference>/message/": POST_ONLY,
+    "staff/cases/<str:reference>/files/": POST_ONLY,
+    "staff/cases/<str:reference>/files/<uuid:uid>/": POST_ONLY,
+    "staff/cases/<str:reference>/hold/": POST_ONLY,
     # The audit log: auditors only.
     "audit/": (*GUARDED, "403", "403", "200", "403", CODE),
     "audit/events/<int:sequence>/": (*GUARDED, "403", "403", "200", "403", CODE),
@@ -193,12 +197,19 @@ def test_every_url_has_a_row_and_every_visitor_gets_exactly_what_the_row_says():
 # Each visitor posts with its own session; the login steps are covered by the GET table.
 POSTS: dict[str, dict[str, str]] = {
     "staff/cases/<str:reference>/": {"reason": "assess"},
+    "staff/cases/<str:reference>/message/": {"text": "A reply"},
+    "staff/cases/<str:reference>/files/<uuid:uid>/": {},  # no such file: nobody learns more
+    "staff/cases/<str:reference>/hold/": {"reason": "audit_review"},
     "audit/verify/": {},
     "staff/team/": {},  # no grantee: the coordinator sees the form's message
     "staff/logout/": {},  # last: it signs each visitor out
 }
+BACK = "->/staff/cases/{reference}/"  # done, and back to the case page
 POST_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "staff/cases/<str:reference>/": (*GUARDED, "200", "200", "403", "403", CODE),
+    "staff/cases/<str:reference>/message/": (*GUARDED, BACK, BACK, "403", "403", CODE),
+    "staff/cases/<str:reference>/files/<uuid:uid>/": (*GUARDED, "403", "403", "403", "403", CODE),
+    "staff/cases/<str:reference>/hold/": (*GUARDED, "403", BACK, "403", "403", CODE),
     "audit/verify/": (*GUARDED, "403", "403", "200", "403", CODE),
     "staff/logout/": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     "staff/team/": (*GUARDED, "403", "200", "403", "403", CODE),
@@ -221,7 +232,7 @@ def test_state_changing_posts_are_refused_to_everyone_the_table_does_not_name():
         f"POST {pattern} as {visitor}: expected {want}, got {got}"
         for pattern, row in found.items()
         for visitor, want, got in zip(VISITORS, POST_MATRIX[pattern], row, strict=True)
-        if want != got
+        if want.format(**world["params"]) != got
     ]
     assert not wrong, "\n".join(wrong)
 

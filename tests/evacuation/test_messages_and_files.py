@@ -1,0 +1,205 @@
+"""Staff and applicant write to each other and exchange files; nothing is stored readable."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image
+
+from accounts.models import Role
+from audit.models import AuditEvent
+from evacuation.models import Attachment, Case, Message
+from tests.factories import (
+    GPS_IFD,
+    database_dump,
+    make_staff,
+    photo_with_gps,
+    submit_intake,
+    vault_ready,
+    verified_client,
+)
+
+pytestmark = pytest.mark.django_db
+
+STAFF_WORDS = "Marker-staff-reply: meet the driver at the usual place"
+APPLICANT_WORDS = "Marker-applicant-answer: my brother travels too"
+
+
+@pytest.fixture
+def alice():
+    return make_staff(username="alice", role=Role.CASEWORKER)
+
+
+@pytest.fixture
+def story(alice):
+    vault_ready(alice)
+    reference, code = submit_intake()
+    return {"staff": verified_client(alice), "reference": reference, "code": code}
+
+
+def _status(code: str, **post) -> str:
+    response = Client().post("/status/", {"code": code, **post})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _applicant_upload(code: str, data: bytes, name: str = "photo.jpg") -> str:
+    upload = SimpleUploadedFile(name, data, content_type="image/jpeg")
+    return _status(code, step="upload", file=upload)
+
+
+def _open(client: Client, reference: str) -> str:
+    response = client.post(f"/staff/cases/{reference}/", {"reason": "reply"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_staff_reply_reaches_the_applicant_and_their_answer_reaches_staff(story):
+    staff, reference, code = story["staff"], story["reference"], story["code"]
+    staff.post(f"/staff/cases/{reference}/message/", {"text": STAFF_WORDS})
+    assert STAFF_WORDS in _status(code)
+
+    page = _status(code, step="message", text=APPLICANT_WORDS)
+    assert "Your message is sent." in page and APPLICANT_WORDS in page
+
+    queue = staff.get("/staff/cases/").content.decode()
+    assert "Unread message" in queue
+    opened = _open(staff, reference)
+    assert STAFF_WORDS in opened and APPLICANT_WORDS in opened
+    assert "Unread message" not in staff.get("/staff/cases/").content.decode()
+
+
+def test_messages_are_audited_by_direction_only_and_never_stored_readable(story):
+    story["staff"].post(f"/staff/cases/{story['reference']}/message/", {"text": STAFF_WORDS})
+    _status(story["code"], step="message", text=APPLICANT_WORDS)
+    events = AuditEvent.objects.filter(action="message.sent").order_by("sequence")
+    assert [e.data for e in events] == [
+        {"direction": "to_applicant"},
+        {"direction": "from_applicant"},
+    ]
+    dump = database_dump()
+    assert b"Marker-staff-reply" not in dump and b"Marker-applicant-answer" not in dump
+    assert Message.objects.count() == 2
+
+
+def test_a_plain_view_of_the_case_page_shows_no_message_text(story):
+    story["staff"].post(f"/staff/cases/{story['reference']}/message/", {"text": STAFF_WORDS})
+    page = story["staff"].get(f"/staff/cases/{story['reference']}/").content.decode()
+    assert STAFF_WORDS not in page
+    assert "Messages are shown when you open the case." in page
+
+
+def test_an_empty_message_is_refused_and_nothing_is_stored(story):
+    page = _status(story["code"], step="message", text="   ")
+    assert "Write a message first." in page
+    assert not Message.objects.exists()
+
+
+def test_a_photo_from_the_applicant_reaches_staff_without_its_gps_position(story):
+    page = _applicant_upload(story["code"], photo_with_gps())
+    assert "Your file is sent." in page
+    attachment = Attachment.objects.get()
+    assert attachment.kind == "jpeg"
+    assert b"MarkerDatum" not in database_dump()
+
+    response = story["staff"].post(f"/staff/cases/{story['reference']}/files/{attachment.uid}/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="photo-1.jpg"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "image/jpeg"
+    picture = Image.open(io.BytesIO(response.content))
+    assert dict(picture.getexif().get_ifd(GPS_IFD)) == {}
+    assert b"MarkerDatum" not in response.content and b"MarkerCameraMaker" not in response.content
+    assert AuditEvent.objects.filter(action="file.downloaded", data={"kind": "jpeg"}).count() == 1
+
+
+def test_a_staff_file_is_downloaded_by_the_applicant_with_the_code(story, settings):
+    staff, reference = story["staff"], story["reference"]
+    upload = SimpleUploadedFile("ticket.jpg", photo_with_gps(), content_type="image/jpeg")
+    staff.post(f"/staff/cases/{reference}/files/", {"file": upload})
+    attachment = Attachment.objects.get(direction="to_applicant")
+    response = Client().post(
+        "/status/", {"code": story["code"], "step": "download", "file": str(attachment.uid)}
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert AuditEvent.objects.filter(action="file.downloaded", actor_kind="applicant").exists()
+
+
+def test_an_html_page_renamed_jpg_is_refused_with_a_message_and_nothing_stored(story):
+    page = _applicant_upload(story["code"], b"<html><script>alert(1)</script></html>", "x.jpg")
+    assert "Only photos" in page
+    assert not Attachment.objects.exists()
+    assert not AuditEvent.objects.filter(action="file.uploaded").exists()
+
+
+def test_a_file_over_the_limit_is_refused(story, settings):
+    settings.FILE_MAX_BYTES = 1000
+    page = _applicant_upload(story["code"], photo_with_gps() + b"\0" * 2000)
+    assert "This file is larger than" in page
+    assert not Attachment.objects.exists()
+
+
+def test_a_case_cannot_hold_more_than_its_share_of_files(story, settings):
+    one = len(_cleaned_size_probe(story))
+    settings.CASE_FILES_MAX_BYTES = one + one // 2
+    page = _applicant_upload(story["code"], photo_with_gps())
+    assert "already holds as many files as it can" in page
+    assert Attachment.objects.count() == 1
+
+
+def _cleaned_size_probe(story) -> bytes:
+    _applicant_upload(story["code"], photo_with_gps())
+    return b"x" * Attachment.objects.get().size
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMIN])
+def test_roles_that_may_not_open_cases_cannot_download(story, role):
+    _applicant_upload(story["code"], photo_with_gps())
+    attachment = Attachment.objects.get()
+    outsider = verified_client(make_staff(username=f"out-{role}", role=role))
+    response = outsider.post(f"/staff/cases/{story['reference']}/files/{attachment.uid}/")
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action="file.downloaded").exists()
+
+
+def test_a_wrong_code_downloads_nothing(story):
+    _applicant_upload(story["code"], photo_with_gps())
+    attachment = Attachment.objects.get()
+    wrong = re.sub(r"\d", "7", story["code"])
+    response = Client().post(
+        "/status/", {"code": wrong, "step": "download", "file": str(attachment.uid)}
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert "could not find a request" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="file.downloaded").exists()
+
+
+def test_another_cases_file_cannot_be_fetched_with_my_code(story):
+    _applicant_upload(story["code"], photo_with_gps())
+    theirs = Attachment.objects.get()
+    _other_reference, my_code = submit_intake()
+    response = Client().post(
+        "/status/", {"code": my_code, "step": "download", "file": str(theirs.uid)}
+    )
+    assert response.status_code == 404
+
+
+def test_nothing_lands_on_disk(story, settings, tmp_path):
+    _applicant_upload(story["code"], photo_with_gps())
+    media = settings.MEDIA_ROOT
+    from pathlib import Path
+
+    assert not [p for p in Path(media).rglob("*") if p.is_file()]
+    assert Case.objects.get().attachments.count() == 1
+
+
+def test_an_upload_too_big_to_keep_in_memory_is_refused_not_spooled_to_disk(story, settings):
+    settings.FILE_MAX_BYTES = settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 4000
+    page = _applicant_upload(story["code"], photo_with_gps() + b"\0" * 20000)
+    assert "This file is larger than" in page
+    assert not Attachment.objects.exists()
