@@ -131,6 +131,7 @@ def status(request: HttpRequest) -> HttpResponse:
     if step == "confirm_withdraw" and case.is_open:
         return _page(request, "withdraw_confirm.html", {"case": case, "code": code})
     context: dict = {"just_withdrawn": False}
+    cipher = _applicant_cipher(case, code)  # one Argon2id per request: it is the slow part
     if step == "withdraw":
         try:
             services.case_withdraw(case=case, actor="applicant")
@@ -138,15 +139,13 @@ def status(request: HttpRequest) -> HttpResponse:
         except (TransitionNotAllowed, ConcurrentTransition):
             # Already closed, or changed a moment ago: the page below shows where it stands now.
             case = type(case).objects.get(pk=case.pk)
-    elif step in ("message", "upload", "download") and not case.is_purged:
-        cipher = vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
+    elif step in ("message", "upload", "download") and cipher is not None:
         if step == "download":
             return _applicant_download(case, cipher, request.POST.get("file", ""))
         context.update(_applicant_writes(request, case, cipher, step))
     else:
         services.case_status_viewed(case=case)
-    if not case.is_purged:
-        cipher = vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
+    if cipher is not None:
         context["thread"] = correspondence.case_thread(case=case, cipher=cipher)
         context["files"] = correspondence.case_files(case=case)
     context["deletion_date"] = retention.deletion_date(case)
@@ -162,6 +161,17 @@ def status(request: HttpRequest) -> HttpResponse:
             **context,
         },
     )
+
+
+@sensitive_variables()
+def _applicant_cipher(case, code: str):
+    """The case's cipher opened with the receipt code, or None once its keys are gone."""
+    if case.is_purged:
+        return None
+    try:
+        return vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
+    except VaultError:
+        return None
 
 
 @sensitive_variables()
