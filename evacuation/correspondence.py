@@ -58,7 +58,7 @@ def _checked_text(text: str) -> str:
     return text
 
 
-def _refuse_if_closed_to_new_data(case: Case) -> None:
+def _refuse_if_purged(case: Case) -> None:
     if case.is_purged:
         raise ValidationError(_("The data of this request has been deleted."), code="purged")
 
@@ -79,7 +79,7 @@ def _actor_fields(case: Case, actor) -> tuple[str, dict]:
 def message_send(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message:
     """A message from staff (`actor` a user) or from the applicant (`actor` "applicant")."""
     text = _checked_text(text)
-    _refuse_if_closed_to_new_data(case)
+    _refuse_if_purged(case)
     direction, stamp = _actor_fields(case, actor)
     with transaction.atomic():
         message = Message(
@@ -101,7 +101,7 @@ def message_send(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message
 @sensitive_variables()
 def attachment_add(*, case: Case, cipher: CaseCipher, actor, data: bytes) -> Attachment:
     """Cleans (evacuation.files), seals and stores one file. Raises files.FileRefused."""
-    _refuse_if_closed_to_new_data(case)
+    _refuse_if_purged(case)
     cleaned = files.sanitise_upload(data)
     direction, stamp = _actor_fields(case, actor)
     with transaction.atomic():
