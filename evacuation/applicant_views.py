@@ -12,6 +12,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -143,11 +144,11 @@ def status(request: HttpRequest) -> HttpResponse:
         if step == "download":
             return _applicant_download(case, cipher, request.POST.get("file", ""))
         context.update(_applicant_writes(request, case, cipher, step))
-    else:
+    with transaction.atomic():  # the thread is decrypted for the page: the view is recorded with it
+        if cipher is not None:
+            context["thread"] = correspondence.case_thread(case=case, cipher=cipher)
+            context["files"] = correspondence.case_files(case=case)
         services.case_status_viewed(case=case)
-    if cipher is not None:
-        context["thread"] = correspondence.case_thread(case=case, cipher=cipher)
-        context["files"] = correspondence.case_files(case=case)
     context["deletion_date"] = retention.deletion_date(case)
     return _page(
         request,
