@@ -8,14 +8,17 @@ import re
 import subprocess
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
 from tests.factories import (
     DEFAULT_PASSWORD,
     RECEIPT_RE,
+    hidden_fields,
     intake_data,
     make_staff,
+    photo_with_gps,
     vault_ready,
     verified_client,
 )
@@ -31,6 +34,9 @@ MARKERS = {
     "voucher": "MarkerVoucherHn3, Signal +000 111",
 }
 REJECTED_MARKER = "MarkerRejectedYc8"
+STAFF_MESSAGE = "MarkerStaffMessageLd6 meet at the station"
+APPLICANT_MESSAGE = "MarkerApplicantMessageFv1 my brother too"
+NOTE = "MarkerNoteGu4 checked with the referee"
 
 
 def _dump() -> bytes:
@@ -80,8 +86,16 @@ def test_a_full_journey_leaves_no_marker_in_a_dump_of_the_whole_database():
 
     reference = Case.objects.get().reference
     staff = verified_client(caseworker)
+    staff.post(f"/staff/cases/{reference}/message/", {"text": STAFF_MESSAGE})
+    applicant.post("/status/", {"code": code, "step": "message", "text": APPLICANT_MESSAGE})
+    photo = SimpleUploadedFile("photo.jpg", photo_with_gps("MarkerGpsDatumWc3"))
+    applicant.post("/status/", {"code": code, "step": "upload", "file": photo})
+    page = staff.get(f"/staff/cases/{reference}/").content.decode()
+    staff.post(f"/staff/cases/{reference}/notes/", {**hidden_fields(page, "note"), "text": NOTE})
     opened = staff.post(f"/staff/cases/{reference}/", {"reason": "assess"})
-    assert MARKERS["name"].encode() in opened.content, "the case did not open for staff"
+    for shown in (MARKERS["name"], STAFF_MESSAGE, APPLICANT_MESSAGE, NOTE):
+        assert shown.encode() in opened.content, f"{shown!r} did not open for staff"
+    assert Case.objects.get().attachments.count() == 1
     withdrawn = applicant.post("/status/", {"code": code, "step": "withdraw"})
     assert withdrawn.status_code == 200
 
@@ -91,6 +105,10 @@ def test_a_full_journey_leaves_no_marker_in_a_dump_of_the_whole_database():
     secrets = {
         **MARKERS,
         "rejected": REJECTED_MARKER,
+        "staff message": STAFF_MESSAGE,
+        "applicant message": APPLICANT_MESSAGE,
+        "internal note": NOTE,
+        "photo's GPS datum": "MarkerGpsDatumWc3",
         "receipt code": code,
         "receipt digits": re.sub(r"\D", "", code),
         "staff password": DEFAULT_PASSWORD,
