@@ -228,3 +228,45 @@ def test_a_password_guesser_is_locked_out_with_a_plain_page_not_a_crash(staff_me
     ]
     assert statuses[-1].status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+@FUZZ
+@given(form=mangled({"step": "message", "text": "Hello"}, ["step", "text", "file"]))
+def test_the_applicant_message_form_never_fails_and_stores_only_real_messages(a_case, form):
+    from evacuation.forms import MESSAGE_MAX_LENGTH
+    from evacuation.models import Message
+
+    _reference, code = a_case
+    before = Message.objects.count()
+    response = Client().post("/status/", {**form, "code": code})
+    assert response.status_code < 500
+    text, step = form.get("text"), form.get("step")
+    text = text[-1] if isinstance(text, list) else text
+    step = step[-1] if isinstance(step, list) else step
+    cleaned = (text or "").replace("\x00", "").strip() if isinstance(text, str) else ""
+    could_store = step == "message" and len(cleaned) > 0 and len(text) <= MESSAGE_MAX_LENGTH
+    assert Message.objects.count() - before in ((0, 1) if could_store else (0,))
+
+
+STAFF_FORMS = {
+    "assess": {"risk_level": "2", "verified_by": "interview", "support": "legal"},
+    "decline": {"reason": "duplicate", "note": ""},
+    "propose": {"amount": "100", "currency": "EUR", "purpose": "visa"},
+    "notes": {"text": "A note"},
+    "message": {"text": "A reply"},
+    "hold": {"reason": "audit_review"},
+}
+
+
+@FUZZ
+@given(
+    endpoint=st.sampled_from(sorted(STAFF_FORMS)),
+    form=mangled({"seen_state": "received", "seen_version": "0"}, ["seen_version", "text"]),
+    extra=st.dictionaries(st.sampled_from(["reason", "amount", "text", "support"]), values),
+)
+def test_the_staff_action_forms_never_fail(case_staff, endpoint, form, extra):
+    client, reference = case_staff
+    response = client.post(
+        f"/staff/cases/{reference}/{endpoint}/", {**STAFF_FORMS[endpoint], **form, **extra}
+    )
+    assert response.status_code < 500
