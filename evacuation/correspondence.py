@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from audit.actions import Action
-from audit.services import record
 from evacuation import files
+from evacuation.events import case_event
 from evacuation.forms import MESSAGE_MAX_LENGTH
 from evacuation.models import Attachment, Case, Direction, Message
 from vault.cases import CaseCipher
@@ -88,13 +88,7 @@ def message_send(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message
         message.body = cipher.encrypt_text(message.purpose, text)
         message.save()
         Case.objects.filter(pk=case.pk).update(**stamp)
-        record(
-            action=Action.MESSAGE_SENT,
-            actor=actor,
-            target_type="case",
-            target_ref=case.reference,
-            data={"direction": direction},
-        )
+        case_event(case, Action.MESSAGE_SENT, actor=actor, data={"direction": direction})
     return message
 
 
@@ -119,11 +113,10 @@ def attachment_add(*, case: Case, cipher: CaseCipher, actor, data: bytes) -> Att
         attachment.blob = cipher.seal_file(attachment.purpose, cleaned.data)
         attachment.save()
         Case.objects.filter(pk=case.pk).update(**stamp)
-        record(
-            action=Action.FILE_UPLOADED,
+        case_event(
+            case,
+            Action.FILE_UPLOADED,
             actor=actor,
-            target_type="case",
-            target_ref=case.reference,
             data={
                 "direction": direction,
                 "kind": cleaned.kind,
@@ -143,13 +136,7 @@ def attachment_open(*, case: Case, cipher: CaseCipher, actor, uid: str) -> tuple
     attachment = case.attachments.get(uid=uid)
     with transaction.atomic():
         data = cipher.open_file(attachment.purpose, bytes(attachment.blob))
-        record(
-            action=Action.FILE_DOWNLOADED,
-            actor=actor,
-            target_type="case",
-            target_ref=case.reference,
-            data={"kind": attachment.kind},
-        )
+        case_event(case, Action.FILE_DOWNLOADED, actor=actor, data={"kind": attachment.kind})
     return _file_row(attachment, _number_of(case, attachment)), data
 
 

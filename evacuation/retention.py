@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
-from audit.services import record
 from evacuation.choices import HoldReason
+from evacuation.events import case_event
 from evacuation.models import CLOSED_STATES, Case, Direction, Message, State
 from vault import cases as vault_cases
 
@@ -82,11 +82,10 @@ def case_purge(*, case: Case, rule: str) -> None:
         locked.attachments.all().delete()
         vault_cases.case_keys_shred(case_uid=str(locked.uid))
         Case.objects.filter(pk=locked.pk).update(payload=b"", purged_at=timezone.now())
-        record(
-            action=Action.CASE_PURGED,
+        case_event(
+            locked,
+            Action.CASE_PURGED,
             actor="system",
-            target_type="case",
-            target_ref=locked.reference,
             data={"final_state": locked.state, "rule": rule},
         )
 
@@ -102,13 +101,7 @@ def case_hold_set(*, case: Case, actor, reason: str) -> None:
         Case.objects.filter(pk=case.pk).update(
             hold_reason=reason, held_by=actor, held_at=timezone.now()
         )
-        record(
-            action=Action.CASE_HOLD_SET,
-            actor=actor,
-            target_type="case",
-            target_ref=case.reference,
-            data={"reason": reason},
-        )
+        case_event(case, Action.CASE_HOLD_SET, actor=actor, data={"reason": reason})
 
 
 def case_hold_release(*, case: Case, actor) -> None:
@@ -118,10 +111,4 @@ def case_hold_release(*, case: Case, actor) -> None:
         released = Case.objects.filter(pk=case.pk).exclude(hold_reason="")
         if not released.update(hold_reason="", held_by=None, held_at=None):
             return
-        record(
-            action=Action.CASE_HOLD_RELEASED,
-            actor=actor,
-            target_type="case",
-            target_ref=case.reference,
-            data={},
-        )
+        case_event(case, Action.CASE_HOLD_RELEASED, actor=actor)

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from audit.actions import Action
-from audit.services import record
 from evacuation import correspondence
 from evacuation.choices import OpenReason
+from evacuation.events import case_event
 from evacuation.models import Case, Note, reference_new
 from evacuation.workflow import case_withdraw  # noqa: F401  (the applicant's pages call it here)
 from vault import cases as vault_cases
@@ -56,13 +56,7 @@ def case_submit(*, form_data: dict[str, Any]) -> tuple[Case, str]:
             payload=cipher.encrypt(PAYLOAD_PURPOSE, plaintext),
         )
         _save_with_fresh_reference(case)
-        record(
-            action=Action.CASE_RECEIVED,
-            actor="applicant",
-            target_type="case",
-            target_ref=case.reference,
-            data={"urgency": case.urgency},
-        )
+        case_event(case, Action.CASE_RECEIVED, actor="applicant", data={"urgency": case.urgency})
     return case, receipt_code
 
 
@@ -90,13 +84,7 @@ def case_find_by_code(*, receipt_code: str) -> Case | None:
 def case_status_viewed(*, case: Case) -> None:
     with transaction.atomic():
         Case.objects.filter(pk=case.pk).update(last_applicant_activity_at=timezone.now())
-        record(
-            action=Action.CASE_STATUS_VIEWED,
-            actor="applicant",
-            target_type="case",
-            target_ref=case.reference,
-            data={},
-        )
+        case_event(case, Action.CASE_STATUS_VIEWED, actor="applicant")
 
 
 @dataclass(frozen=True)
@@ -134,13 +122,7 @@ def case_open(*, request: HttpRequest, case: Case, actor, reason: str) -> Opened
         notes = [_note_open(cipher, note) for note in case.notes.select_related("author")]
         thread = correspondence.case_thread(case=case, cipher=cipher)
         correspondence.messages_mark_read(case=case)
-        record(
-            action=Action.CASE_OPENED,
-            actor=actor,
-            target_type="case",
-            target_ref=case.reference,
-            data={"reason": reason},
-        )
+        case_event(case, Action.CASE_OPENED, actor=actor, data={"reason": reason})
     return OpenedCase(intake=json.loads(plaintext), notes=notes, messages=thread)
 
 

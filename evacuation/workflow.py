@@ -30,7 +30,6 @@ from django.views.decorators.debug import sensitive_variables
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
 from audit.actions import Action
-from audit.services import record
 from evacuation.choices import (
     Currency,
     DeclineReason,
@@ -41,6 +40,7 @@ from evacuation.choices import (
     Support,
     VerifiedBy,
 )
+from evacuation.events import case_event
 from evacuation.models import Case, FundingProposal, Note, ProposalStatus, State
 from vault import cases as vault_cases
 from vault.errors import VaultError
@@ -104,11 +104,10 @@ def case_assess(
         locked.assessed_by = actor
         locked.assessed_at = now
         _touched(locked, now, state_changed=True)
-        record(
-            action=Action.CASE_ASSESSED,
+        case_event(
+            locked,
+            Action.CASE_ASSESSED,
             actor=actor,
-            target_type="case",
-            target_ref=locked.reference,
             data={
                 "risk_level": locked.risk_level,
                 "verified_by": verified_by,
@@ -141,11 +140,10 @@ def case_decline(
         locked.decline_reason = reason
         _proposals_close(locked, actor=actor, now=now)
         _touched(locked, now, state_changed=True)
-        record(
-            action=Action.CASE_DECLINED,
+        case_event(
+            locked,
+            Action.CASE_DECLINED,
             actor=actor,
-            target_type="case",
-            target_ref=locked.reference,
             data={"reason": reason, "has_note": bool(text)},
         )
     return locked
@@ -187,11 +185,10 @@ def funding_propose(
             proposed_at=now,
         )
         _touched(locked, now)
-        record(
-            action=Action.FUNDING_PROPOSED,
+        case_event(
+            locked,
+            Action.FUNDING_PROPOSED,
             actor=actor,
-            target_type="case",
-            target_ref=locked.reference,
             data={"amount": str(value), "currency": currency, "purpose": purpose},
         )
     return proposal
@@ -219,11 +216,10 @@ def funding_approve(
         proposal.decided_at = now
         proposal.save(update_fields=["status", "decided_by", "decided_at"])
         _touched(locked, now, state_changed=True)
-        record(
-            action=Action.FUNDING_APPROVED,
+        case_event(
+            locked,
+            Action.FUNDING_APPROVED,
             actor=actor,
-            target_type="case",
-            target_ref=locked.reference,
             data={
                 "amount": str(proposal.amount),
                 "currency": proposal.currency,
@@ -260,13 +256,7 @@ def funding_reject(
         proposal.decided_at = now
         proposal.save(update_fields=["status", "cancel_reason", "decided_by", "decided_at"])
         _touched(locked, now)
-        record(
-            action=Action.FUNDING_CANCELLED,
-            actor=actor,
-            target_type="case",
-            target_ref=locked.reference,
-            data={"reason": reason},
-        )
+        case_event(locked, Action.FUNDING_CANCELLED, actor=actor, data={"reason": reason})
     return proposal
 
 
@@ -290,13 +280,7 @@ def funding_cancel(
             status=ProposalStatus.CANCELLED, cancel_reason=reason
         )
         _touched(locked, now, state_changed=True)
-        record(
-            action=Action.FUNDING_CANCELLED,
-            actor=actor,
-            target_type="case",
-            target_ref=locked.reference,
-            data={"reason": reason},
-        )
+        case_event(locked, Action.FUNDING_CANCELLED, actor=actor, data={"reason": reason})
     return locked
 
 
@@ -327,13 +311,7 @@ def case_confirm_relocation(
         locked.relocated_on = relocated_on
         locked.relocation_region = region
         _touched(locked, now, state_changed=True)
-        record(
-            action=Action.CASE_RELOCATED,
-            actor=actor,
-            target_type="case",
-            target_ref=locked.reference,
-            data={"region": region},
-        )
+        case_event(locked, Action.CASE_RELOCATED, actor=actor, data={"region": region})
     return locked
 
 
@@ -356,11 +334,10 @@ def case_withdraw(*, case: Case, actor: Any, seen_version: str | None = None) ->
             locked.save()
         else:
             _touched(locked, now, state_changed=True)
-        record(
-            action=Action.CASE_WITHDRAWN,
+        case_event(
+            locked,
+            Action.CASE_WITHDRAWN,
             actor=actor,
-            target_type="case",
-            target_ref=locked.reference,
             data={"by": "applicant" if by_applicant else "staff"},
         )
     return locked
@@ -426,13 +403,7 @@ def note_add(
             raise TransitionNotAllowed("a purged case takes no notes")
         note = _note_create(request=request, case=locked, actor=actor, text=body)
         _touched(locked, note.created_at)
-        record(
-            action=Action.CASE_NOTE_ADDED,
-            actor=actor,
-            target_type="case",
-            target_ref=locked.reference,
-            data={},
-        )
+        case_event(locked, Action.CASE_NOTE_ADDED, actor=actor)
     return note
 
 
@@ -531,11 +502,10 @@ def _proposals_close(case: Case, *, actor: User | None, now: datetime) -> None:
 def _assign(case: Case, *, actor: User, assignee: User | None) -> Case:
     case.assignee = assignee
     _touched(case, timezone.now())
-    record(
-        action=Action.CASE_ASSIGNED,
+    case_event(
+        case,
+        Action.CASE_ASSIGNED,
         actor=actor,
-        target_type="case",
-        target_ref=case.reference,
         data={"assignee": assignee.pk if assignee else None},
     )
     return case
