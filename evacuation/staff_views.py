@@ -163,8 +163,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     elif request.GET:
         form = staff_forms.QueueFilterForm()  # unknown values: the default view, no errors
     cases = selectors.cases_for_queue(user=request.user, filters=filters)
-    page = Paginator(cases, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.queue_counts()
+    paginator = Paginator(cases, selectors.QUEUE_PAGE_SIZE)
+    if filters.only_by_state and filters.state in counts:
+        paginator.count = counts[filters.state]  # already counted: no second COUNT(*)
+    page = paginator.get_page(request.GET.get("page"))
     state_counts = [
         {"value": "open", "label": _("Open"), "count": counts["open"]},
         *[
