@@ -183,8 +183,8 @@ def _applicant_writes(request: HttpRequest, case, cipher, step: str) -> dict:
             form = ApplicantMessageForm(request.POST)
             if not form.is_valid():
                 return {"write_error": " ".join(form.errors.get("text", [])), "draft": form}
-            correspondence.message_send(
-                case=case, cipher=cipher, actor="applicant", text=form.cleaned_data["text"]
+            correspondence.message_from_applicant(
+                case=case, cipher=cipher, text=form.cleaned_data["text"]
             )
             return {"written": _("Your message is sent.")}
         data = transfer.uploaded_bytes(request)

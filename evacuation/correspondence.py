@@ -63,6 +63,13 @@ def _refuse_if_purged(case: Case) -> None:
         raise ValidationError(_("The data of this request has been deleted."), code="purged")
 
 
+def _lock_unpurged(case: Case) -> None:
+    """Locks the case row and checks again: a purge that ran since the page was loaded has
+    shredded the key, and a row written after it would be stray ciphertext on a purged case."""
+    locked = Case.objects.select_for_update().only("id", "purged_at").get(pk=case.pk)
+    _refuse_if_purged(locked)
+
+
 def _actor_fields(case: Case, actor) -> tuple[str, dict]:
     """Direction and the activity stamp a new message or file sets on the case."""
     now = timezone.now()
@@ -75,13 +82,23 @@ def _actor_fields(case: Case, actor) -> tuple[str, dict]:
     return Direction.TO_APPLICANT, {"last_staff_action_at": now}
 
 
+def message_to_applicant(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message:
+    """A staff member (who may message_applicant) writes; `cipher` from their unlocked session."""
+    return _message_add(case=case, cipher=cipher, actor=actor, text=text)
+
+
+def message_from_applicant(*, case: Case, cipher: CaseCipher, text: str) -> Message:
+    """The code holder writes; `cipher` opened with their receipt code."""
+    return _message_add(case=case, cipher=cipher, actor="applicant", text=text)
+
+
 @sensitive_variables()
-def message_send(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message:
-    """A message from staff (`actor` a user) or from the applicant (`actor` "applicant")."""
+def _message_add(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message:
     text = _checked_text(text)
     _refuse_if_purged(case)
     direction, stamp = _actor_fields(case, actor)
     with transaction.atomic():
+        _lock_unpurged(case)
         message = Message(
             case=case, direction=direction, author=None if actor == "applicant" else actor
         )
@@ -99,8 +116,8 @@ def attachment_add(*, case: Case, cipher: CaseCipher, actor, data: bytes) -> Att
     cleaned = files.sanitise_upload(data)
     direction, stamp = _actor_fields(case, actor)
     with transaction.atomic():
-        # Locking the case serialises uploads, so two at once cannot both squeeze under the cap.
-        Case.objects.select_for_update().filter(pk=case.pk).first()
+        # Serialises uploads too, so two at once cannot both squeeze under the cap.
+        _lock_unpurged(case)
         stored = case.attachments.aggregate(total=Sum("size"))["total"] or 0
         files.case_files_room_check(stored_bytes=stored, new_bytes=cleaned.size)
         attachment = Attachment(

@@ -78,7 +78,7 @@ def message_send(request: HttpRequest, reference: str) -> HttpResponse:
         return _back(reference)
     try:
         cipher = vault_cases.case_cipher_for_staff(request, case_uid=str(case.uid))
-        correspondence.message_send(
+        correspondence.message_to_applicant(
             case=case, cipher=cipher, actor=request.user, text=form.cleaned_data["text"]
         )
     except VaultLocked:

@@ -1,0 +1,47 @@
+"""Messages that cannot be sent say why and leave nothing behind."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts.models import Role
+from audit.models import AuditEvent
+from evacuation.models import Message
+from tests.factories import make_staff, submit_intake, vault_ready, verified_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_whose_session_cannot_open_the_case_are_told_and_nothing_is_sent():
+    alice = make_staff(username="alice", role=Role.CASEWORKER)
+    bob = make_staff(username="bob", role=Role.COORDINATOR)
+    vault_ready(alice)  # bob holds no key grant
+    reference, _code = submit_intake()
+    response = verified_client(bob).post(
+        f"/staff/cases/{reference}/message/", {"text": "Hello"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Your session cannot open case data" in response.content.decode()
+    assert not Message.objects.exists()
+    assert not AuditEvent.objects.filter(action="message.sent").exists()
+
+
+def test_an_auditor_cannot_write_to_an_applicant():
+    alice = make_staff(username="alice", role=Role.CASEWORKER)
+    vault_ready(alice)
+    reference, _code = submit_intake()
+    auditor = verified_client(make_staff(username="audrey", role=Role.AUDITOR))
+    response = auditor.post(f"/staff/cases/{reference}/message/", {"text": "Hello"})
+    assert response.status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_a_message_longer_than_the_limit_is_refused_with_a_message(settings):
+    alice = make_staff(username="alice", role=Role.CASEWORKER)
+    vault_ready(alice)
+    _reference, code = submit_intake()
+    page = Client().post("/status/", {"code": code, "step": "message", "text": "x" * 5001})
+    assert page.status_code == 200
+    assert "at most" in page.content.decode()
+    assert not Message.objects.exists()
