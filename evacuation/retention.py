@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,18 +33,26 @@ RULE_UNTOUCHED = "untouched"
 
 
 def deletion_date(case: Case) -> date | None:
-    """When the case's data is due to go, or None while it is kept (open, or on hold)."""
+    """The day from which the case's data is due to go, or None while it is kept (open, on
+    hold, already purged). A message from the applicant postpones it, as it does the purge."""
     if case.hold_reason or case.is_purged:
         return None
     if case.state in CLOSED_STATES:
-        return (case.state_changed_at + timedelta(days=settings.RETENTION_DAYS)).date()
-    if case.state == State.RECEIVED:
+        due = case.state_changed_at + timedelta(days=settings.RETENTION_DAYS)
+    elif case.state == State.RECEIVED:
         since = case.last_staff_action_at or case.created_at
-        return (since + timedelta(days=settings.UNTOUCHED_DAYS)).date()
-    return None
+        due = since + timedelta(days=settings.UNTOUCHED_DAYS)
+    else:
+        return None
+    wrote = case.messages.filter(direction=Direction.FROM_APPLICANT).aggregate(
+        last=Max("created_at")
+    )["last"]
+    if wrote is not None:
+        due = max(due, wrote + timedelta(days=settings.RECENT_MESSAGE_DAYS))
+    return timezone.localdate(due)
 
 
-def cases_due(now: datetime | None = None) -> QuerySet[Case]:
+def retention_due(now: datetime | None = None) -> QuerySet[Case]:
     """Cases whose data may be destroyed now (`rule_for` says which rule applies)."""
     now = now or timezone.now()
     ended = Q(
@@ -71,12 +79,16 @@ def rule_for(case: Case) -> str:
     return RULE_ENDED if case.state in CLOSED_STATES else RULE_UNTOUCHED
 
 
-def case_purge(*, case: Case, rule: str) -> None:
-    """Destroys every ciphertext of the case and every copy of its key, in one transaction."""
+def case_purge(*, case: Case, rule: str) -> bool:
+    """Destroys every ciphertext of the case and every copy of its key, in one transaction.
+
+    The rules are asked again under the row lock: between the listing and this moment a
+    coordinator may have put the case on hold, staff may have acted or the applicant written.
+    Returns False (nothing done, nothing recorded) for a case no longer due."""
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if locked.is_purged:
-            return
+        if not retention_due().filter(pk=locked.pk).exists():
+            return False
         locked.notes.all().delete()
         locked.messages.all().delete()
         locked.attachments.all().delete()
@@ -88,6 +100,7 @@ def case_purge(*, case: Case, rule: str) -> None:
             actor="system",
             data={"final_state": locked.state, "rule": rule},
         )
+    return True
 
 
 def case_hold_set(*, case: Case, actor, reason: str) -> None:

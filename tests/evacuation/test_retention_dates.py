@@ -1,0 +1,96 @@
+"""The applicant's /status/ page says when their data goes, and the date is the one the purge
+keeps to: writing to us postpones it, a hold suspends it, an open case keeps it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import formats, timezone, translation
+
+from accounts.models import Role
+from evacuation import correspondence, retention
+from evacuation.models import Case, Message
+from tests.factories import make_staff, submit_intake, vault_ready, verified_client
+from vault import cases as vault_cases
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def carla():
+    carla = make_staff(username="carla", role=Role.COORDINATOR)
+    vault_ready(carla)
+    return carla
+
+
+def _status(code: str) -> str:
+    response = Client().post("/status/", {"code": code})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _withdrawn(days_ago: int) -> tuple[Case, str]:
+    reference, code = submit_intake()
+    Client().post("/status/", {"code": code, "step": "withdraw"})
+    Case.objects.filter(reference=reference).update(
+        state_changed_at=timezone.now() - timedelta(days=days_ago)
+    )
+    return Case.objects.get(reference=reference), code
+
+
+def test_an_ended_case_goes_retention_days_after_it_ended(carla, settings):
+    case, code = _withdrawn(days_ago=10)
+    expected = (case.state_changed_at + timedelta(days=settings.RETENTION_DAYS)).date()
+    assert retention.deletion_date(case) == expected
+    page = _status(code)
+    assert "will be deleted for good soon after" in page
+    with translation.override("en"):
+        assert formats.date_format(expected, "DATE_FORMAT") in page
+
+
+def test_an_untouched_request_goes_untouched_days_after_it_came_or_after_the_last_staff_action(
+    carla, settings
+):
+    reference, _code = submit_intake()
+    case = Case.objects.get(reference=reference)
+    assert (
+        retention.deletion_date(case)
+        == (case.created_at + timedelta(days=settings.UNTOUCHED_DAYS)).date()
+    )
+    later = timezone.now() + timedelta(days=3)
+    Case.objects.filter(pk=case.pk).update(last_staff_action_at=later)
+    case.refresh_from_db()
+    assert retention.deletion_date(case) == (later + timedelta(days=settings.UNTOUCHED_DAYS)).date()
+
+
+def test_writing_to_us_postpones_the_date_as_it_postpones_the_purge(carla, settings):
+    case, code = _withdrawn(days_ago=settings.RETENTION_DAYS - 1)
+    cipher = vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
+    correspondence.message_from_applicant(case=case, cipher=cipher, text="I am still here")
+    wrote = Message.objects.get().created_at
+    assert (
+        retention.deletion_date(case)
+        == (wrote + timedelta(days=settings.RECENT_MESSAGE_DAYS)).date()
+    )
+
+
+def test_a_case_being_worked_on_is_kept_without_a_date(carla):
+    reference, code = submit_intake()
+    Case.objects.filter(reference=reference).update(state="assessed")
+    assert retention.deletion_date(Case.objects.get(reference=reference)) is None
+    assert "kept, encrypted, while we work on your request" in _status(code)
+
+
+def test_a_case_on_hold_is_kept_for_now_and_the_applicant_never_sees_why(carla):
+    case, code = _withdrawn(days_ago=10)
+    verified_client(carla).post(
+        f"/staff/cases/{case.reference}/hold/", {"reason": "legal_proceedings"}
+    )
+    case.refresh_from_db()
+    assert retention.deletion_date(case) is None
+    page = _status(code)
+    assert "kept for now" in page
+    assert "will be deleted for good" not in page
+    assert "legal" not in page.lower()
