@@ -198,6 +198,7 @@ def test_every_url_has_a_row_and_every_visitor_gets_exactly_what_the_row_says():
 POSTS: dict[str, dict[str, str]] = {
     "staff/cases/<str:reference>/": {"reason": "assess"},
     "staff/cases/<str:reference>/message/": {"text": "A reply"},
+    "staff/cases/<str:reference>/files/": {},  # no file: case staff are told, nothing stored
     "staff/cases/<str:reference>/files/<uuid:uid>/": {},  # no such file: nobody learns more
     "staff/cases/<str:reference>/hold/": {"reason": "audit_review"},
     "audit/verify/": {},
@@ -208,6 +209,7 @@ BACK = "->/staff/cases/{reference}/"  # done, and back to the case page
 POST_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "staff/cases/<str:reference>/": (*GUARDED, "200", "200", "403", "403", CODE),
     "staff/cases/<str:reference>/message/": (*GUARDED, BACK, BACK, "403", "403", CODE),
+    "staff/cases/<str:reference>/files/": (*GUARDED, BACK, BACK, "403", "403", CODE),
     "staff/cases/<str:reference>/files/<uuid:uid>/": (*GUARDED, "403", "403", "403", "403", CODE),
     "staff/cases/<str:reference>/hold/": (*GUARDED, "403", BACK, "403", "403", CODE),
     "audit/verify/": (*GUARDED, "403", "403", "200", "403", CODE),
