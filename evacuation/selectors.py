@@ -62,18 +62,6 @@ TIMELINE_LIMIT = 200
 # The applicant checking their status is not casework: the facts show the last time they did.
 TIMELINE_QUIET = (Action.CASE_STATUS_VIEWED,)
 
-# Columns any case-staff page may show without opening the case.
-FACT_FIELDS = (
-    "id",
-    "uid",
-    "reference",
-    "state",
-    "urgency",
-    "created_at",
-    "updated_at",
-    "last_staff_action_at",
-    "last_applicant_activity_at",
-)
 QUEUE_COLUMNS = (
     "reference",
     "state",
@@ -258,10 +246,6 @@ def proposal_rows(proposals: list[FundingProposal], *, user: User) -> list[dict[
 
 
 # --- one case ------------------------------------------------------------------------------------
-
-
-def case_facts(*, reference: str) -> Case:
-    return get_object_or_404(Case.objects.only(*FACT_FIELDS), reference=reference)
 
 
 def case_for_page(*, reference: str) -> Case:
