@@ -271,6 +271,10 @@ RATE_LIMIT_INTAKE_PER_SOURCE = env_int("RATE_LIMIT_INTAKE_PER_SOURCE", 10)
 RATE_LIMIT_INTAKE_GLOBAL = env_int("RATE_LIMIT_INTAKE_GLOBAL", 600)
 RATE_LIMIT_CODE_PER_SOURCE = env_int("RATE_LIMIT_CODE_PER_SOURCE", 30)
 RATE_LIMIT_CODE_GLOBAL = env_int("RATE_LIMIT_CODE_GLOBAL", 3000)
+# Behind a reverse proxy every request comes from the proxy's address. Name the header the proxy
+# sets to the client's address (e.g. X-Real-IP), and the per-source limits count by it instead.
+# Trusted only because the proxy overwrites it: the app must not be reachable around the proxy.
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "")
 
 # bench: `make bench` installs a bare one-row view to measure the stack's own limit against.
 # Never set outside the benchmarks (bench/run.py sets it for its own server only).

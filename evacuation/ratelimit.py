@@ -1,8 +1,9 @@
 """Per-source and global limits on the applicant's expensive or guessable actions.
 
-The source is a keyed hash of REMOTE_ADDR (a key derived from SECRET_KEY for
-this purpose only), so the buckets table never holds an address, and its rows
-are deleted within an hour.
+The source is a keyed hash of the client's address (a key derived from
+SECRET_KEY for this purpose only), so the buckets table never holds an address,
+and its rows are deleted within an hour. The address is REMOTE_ADDR, or behind a
+reverse proxy the header named by CLIENT_ADDRESS_HEADER.
 """
 
 from __future__ import annotations
@@ -24,8 +25,19 @@ SCOPES = {
 }
 
 
+def client_address(request: HttpRequest) -> str:
+    """The address the request came from. Of a proxy's list (X-Forwarded-For), the last entry
+    is the one the proxy itself added; anything before it was written by the client."""
+    header = settings.CLIENT_ADDRESS_HEADER
+    if header:
+        forwarded = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
+        if forwarded.strip():
+            return forwarded.rsplit(",", 1)[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def source_key(request: HttpRequest, scope: str) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     digest = salted_hmac("evacuation.ratelimit.source", f"{scope}|{address}", algorithm="sha256")
     return f"{scope}:src:{digest.hexdigest()}"
 

@@ -67,6 +67,29 @@ def test_another_source_still_gets_through(limits):
     assert Client(REMOTE_ADDR="198.51.100.2").post("/request/", intake_data()).status_code == 200
 
 
+def test_behind_a_proxy_the_named_header_is_the_source(limits):
+    limits.CLIENT_ADDRESS_HEADER = "X-Forwarded-For"
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    noisy = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for _ in range(2):
+        assert noisy.post("/request/", intake_data()).status_code == 200
+    assert noisy.post("/request/", intake_data()).status_code == 429
+    # The same proxy, another applicant: not refused for the first one's requests.
+    other = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.10")
+    assert other.post("/request/", intake_data()).status_code == 200
+    # A client cannot dodge its limit by writing its own entry in front of the proxy's.
+    spoofing = Client(**proxy, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9")
+    assert spoofing.post("/request/", intake_data()).status_code == 429
+
+
+def test_without_the_setting_a_forwarded_header_is_ignored(limits):
+    for spoofed in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
+        response = Client(REMOTE_ADDR="198.51.100.5", HTTP_X_FORWARDED_FOR=spoofed).post(
+            "/request/", intake_data()
+        )
+    assert response.status_code == 429
+
+
 def test_the_global_limit_holds_whatever_the_source(limits):
     limits.RATE_LIMIT_INTAKE_GLOBAL = 3
     statuses = [
