@@ -180,7 +180,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "rows": selectors.queue_rows(page.object_list),
-        "form": form,
+        "select_filters": [form["state"], form["urgency"]],
+        "checkbox_filters": [form["mine"], form["unassigned"], form["overdue"]],
         "filters": filters,
         "counts": counts,
         "state_counts": state_counts,

@@ -142,8 +142,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["priority", "created_at"], name="case_queue_order"),
-            models.Index(fields=["state", "priority", "created_at"], name="case_queue_state"),
+            models.Index(fields=["priority", "created_at", "id"], name="case_queue_order"),
+            models.Index(fields=["state", "priority", "created_at", "id"], name="case_queue_state"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ unread marks, the assignee; never anything the applicant wrote."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from evacuation import workflow
+from evacuation import selectors, workflow
 from evacuation.models import Case, Direction, Message
 from tests.factories import case_in_state, make_case, make_staff, vault_ready, verified_client
 
@@ -165,6 +166,19 @@ def test_the_queue_pages_by_fifty_and_keeps_the_filters_in_its_links(team):
     assert len(_rows(second)) == 1
 
 
+def test_the_filter_form_shows_what_is_being_filtered(team):
+    carla, _ = team
+    client = verified_client(carla)
+    page = client.get("/staff/cases/?state=funded&urgency=now&overdue=on").content.decode()
+    selected = re.findall(r'<option value="(\w+)" selected>', page)
+    checked = re.findall(r'<input type="checkbox" name="(\w+)" id="id_\w+" checked>', page)
+    assert selected == ["funded", "now"]
+    assert checked == ["overdue"]
+    default = client.get("/staff/cases/").content.decode()
+    assert "selected>" not in default and " checked>" not in default
+    assert '<option value="open">Open cases</option>' in default  # the first, so the browser's pick
+
+
 def test_nonsense_filters_show_the_default_queue_not_an_error(team):
     carla, _ = team
     case = make_case()
@@ -203,3 +217,27 @@ def test_coordinators_see_what_waits_for_their_approval(team):
     assert (
         "waiting for approval" not in verified_client(carla).get("/staff/cases/").content.decode()
     )
+
+
+def test_the_overdue_mark_and_the_overdue_filter_agree_on_every_kind_of_case(team, settings):
+    settings.ASSESS_WITHIN_HOURS, settings.STALE_AFTER_DAYS = 24, 7
+    now = timezone.now()
+    ages = [timedelta(hours=1), timedelta(hours=23), timedelta(hours=25), timedelta(days=8)]
+    for state, urgency, arrived, last_action in itertools.product(
+        ["received", "assessed", "funded", "relocated", "declined", "withdrawn"],
+        ["now", "weeks", "planning"],
+        ages,
+        [None, *ages],
+    ):
+        case = make_case(urgency=urgency)
+        Case.objects.filter(pk=case.pk).update(
+            state=state,
+            created_at=now - arrived,
+            last_staff_action_at=None if last_action is None else now - last_action,
+        )
+    rule = selectors.Overdue.at(now)
+    rows = Case.objects.values("pk", "state", "urgency", "created_at", "last_staff_action_at")
+    marked = {row["pk"] for row in rows if rule.applies(row)}
+    filtered = set(Case.objects.filter(rule.condition()).values_list("pk", flat=True))
+    assert marked == filtered
+    assert 0 < len(marked) < len(rows)  # the grid holds both kinds
