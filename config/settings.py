@@ -245,6 +245,10 @@ UNTOUCHED_DAYS = env_int("UNTOUCHED_DAYS", 180)
 RECENT_MESSAGE_DAYS = env_int("RECENT_MESSAGE_DAYS", 30)
 FILE_MAX_BYTES = env_int("FILE_MAX_BYTES", 10 * 1024 * 1024)
 CASE_FILES_MAX_BYTES = env_int("CASE_FILES_MAX_BYTES", 50 * 1024 * 1024)
+# Each upload is cleaned in a child process (evacuation.file_sandbox) with these limits; keep the
+# time well under gunicorn's worker timeout (30 s).
+FILE_CLEAN_SECONDS = env_int("FILE_CLEAN_SECONDS", 15)
+FILE_CLEAN_MEMORY_BYTES = env_int("FILE_CLEAN_MEMORY_BYTES", 1024 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = FILE_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = FILE_MAX_BYTES + 1024 * 1024
 # Uploads stay in memory until they are cleaned and sealed: never a plaintext temporary file on

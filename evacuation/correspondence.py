@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from audit.actions import Action
-from evacuation import files
+from evacuation import file_sandbox, files
 from evacuation.events import case_event
 from evacuation.forms import MESSAGE_MAX_LENGTH
 from evacuation.models import Attachment, Case, Direction, Message
@@ -111,9 +111,10 @@ def _message_add(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message
 
 @sensitive_variables()
 def attachment_add(*, case: Case, cipher: CaseCipher, actor, data: bytes) -> Attachment:
-    """Cleans (evacuation.files), seals and stores one file. Raises files.FileRefused."""
+    """Cleans (evacuation.files, in a limited child process), seals and stores one file.
+    Raises files.FileRefused."""
     _refuse_if_purged(case)
-    cleaned = files.sanitise_upload(data)
+    cleaned = file_sandbox.sanitise_isolated(data)
     direction, stamp = _actor_fields(case, actor)
     with transaction.atomic():
         # Serialises uploads too, so two at once cannot both squeeze under the cap.
