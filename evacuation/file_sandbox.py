@@ -77,7 +77,15 @@ def _clean_and_send(data: bytes, sender: Connection) -> None:
 
 
 def _limit_memory(extra_bytes: int) -> None:
-    with open("/proc/self/statm") as statm:
-        inherited = int(statm.read().split()[0]) * resource.getpagesize()
+    """Caps the child's address space at what it inherited plus `extra_bytes` (Linux; elsewhere,
+    as on a developer's Mac, only the time limit holds)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            inherited = int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = inherited + extra_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))

@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 os.environ.setdefault("SAFE_PASSAGE_ENV", "test")
 
@@ -26,6 +27,9 @@ def _test_defaults(settings, tmp_path):
     """Each test gets its own media folder; rate limits are switched on by the tests about them."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.RATE_LIMITS_ENABLED = False
+    yield
+    # The test client leaves the last request's language active: the next test starts afresh.
+    translation.deactivate()
 
 
 @pytest.fixture
