@@ -7,6 +7,10 @@ and the sender would see a proxy's error page. Here the decoders run in a forked
 it gets FILE_CLEAN_SECONDS of wall time and FILE_CLEAN_MEMORY_BYTES of address space beyond what
 it inherited, and a child that overruns is killed and the file refused with a message the sender
 can act on. The plaintext travels over a pipe, never through a file on disk.
+
+The child is forked, so it starts at once with the decoders already loaded. Forking is sound in
+gunicorn's default sync workers, which run one thread; threaded workers (`--threads`) are not
+supported for that reason.
 """
 
 from __future__ import annotations
