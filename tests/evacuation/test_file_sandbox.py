@@ -18,15 +18,19 @@ from evacuation.models import Attachment
 from tests.factories import photo_with_gps, submit_intake, vault_ready
 
 
+# Each misbehaviour is bounded, so that a sandbox which stopped isolating makes its test fail
+# (the cleaner returns nothing instead of a refusal) rather than hang or exhaust the test run.
 def _spin(data: bytes) -> files.Sanitised:
-    while True:
+    deadline = time.monotonic() + 20  # ten times FILE_CLEAN_SECONDS in the test below
+    while time.monotonic() < deadline:
         time.sleep(0.05)
+    return None
 
 
 def _swell(data: bytes) -> files.Sanitised:
-    hoard = []
-    while True:
-        hoard.append(bytearray(16 * 1024 * 1024))
+    hoard = [bytearray(16 * 1024 * 1024) for _ in range(32)]  # 512 MiB: twice the cap below
+    assert len(hoard) == 32
+    return None
 
 
 def _crash(data: bytes) -> files.Sanitised:
