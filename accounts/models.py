@@ -2,14 +2,11 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
+from accounts.roles import Role
 
-class Role(models.TextChoices):
-    CASEWORKER = "caseworker", _("Caseworker")
-    COORDINATOR = "coordinator", _("Coordinator")
-    AUDITOR = "auditor", _("Auditor")
-    ADMIN = "admin", _("Administrator")
+__all__ = ["Role", "User"]
 
 
 class User(AbstractUser):
@@ -27,6 +24,5 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
     def may(self, capability: str) -> bool:
-        from accounts.roles import may
-
-        return may(self, capability)
+        """Whether this person's role allows `capability` (accounts.roles.CAPABILITIES)."""
+        return roles.may(self, capability)

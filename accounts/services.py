@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -14,6 +13,7 @@ from audit.actions import Action
 from audit.services import record
 from vault import org as vault_org
 from vault import staff as vault_staff
+from vault.session import StaffKeys
 
 BACKUP_CODE_COUNT = 10
 
@@ -128,18 +128,17 @@ def staff_update(*, user: User, actor: User, old_role: str, was_active: bool) ->
             key_revoke(user=user, actor=actor, reason="role_changed")
 
 
-def key_grant(*, request: HttpRequest, grantee: User) -> int:
-    """Seals the organisation key held by the acting coordinator's unlocked session to
-    `grantee`; it opens for them from their next sign-in. Returns the key version.
+def key_grant(*, actor: User, keys: StaffKeys, grantee: User) -> int:
+    """Seals the organisation key held by the acting coordinator's unlocked session (`keys`)
+    to `grantee`; it opens for them from their next sign-in. Returns the key version.
     Raises PermissionDenied, ValueError (grantee may not open cases), and from the vault
     VaultLocked, NoPersonalKey or VaultNotInitialised."""
-    actor = request.user
     if not actor.may("grant_key"):
         raise PermissionDenied
     if not (grantee.is_active and grantee.may("open_case")):
         raise ValueError("Only active case staff can be granted the organisation key.")
     with transaction.atomic():
-        version = vault_org.grant_from_session(request, grantee=grantee)
+        version = vault_org.grant_from_session(keys=keys, grantee=grantee)
         record(
             action=Action.KEY_GRANTED,
             actor=actor,

@@ -180,7 +180,9 @@ def _grant(request: HttpRequest, grantee) -> None:
     """Grants and says what happened; every failure leaves everything as it was."""
     name = grantee.username
     try:
-        services.key_grant(request=request, grantee=grantee)
+        services.key_grant(
+            actor=request.user, keys=vault_session.staff_keys(request), grantee=grantee
+        )
     except VaultLocked:
         messages.error(request, SESSION_LOCKED)
     except ValueError:  # disabled or moved to another role since the page was shown
@@ -218,7 +220,7 @@ def team_view(request: HttpRequest) -> HttpResponse:
         else:
             _grant(request, grantee)
         return redirect("accounts:team")
-    unlocked = version is not None and vault_session.is_unlocked(request)
+    unlocked = version is not None and vault_session.staff_keys(request).is_unlocked()
     members = [
         {
             "user": member,

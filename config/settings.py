@@ -3,6 +3,8 @@
 `SAFE_PASSAGE_ENV` is the one switch between production (the default) and
 development. Production refuses to start without `SECRET_KEY` and sends every
 cookie `Secure`; development keeps a generated secret in the ignored `.local/`.
+The test suite runs on tests/settings.py, which imports these and overrides them:
+nothing here is there for the tests.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = Path(env_str("SAFE_PASSAGE_LOCAL_DIR", str(BASE_DIR / ".local")))
 
 ENVIRONMENT = env_str("SAFE_PASSAGE_ENV", "production")
-if ENVIRONMENT not in {"production", "development", "test"}:
-    raise ImproperlyConfigured("SAFE_PASSAGE_ENV must be production, development or test.")
+if ENVIRONMENT not in {"production", "development"}:
+    raise ImproperlyConfigured("SAFE_PASSAGE_ENV must be production or development.")
 PRODUCTION = ENVIRONMENT == "production"
 
 DEBUG = env_bool("DEBUG", False)
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "core",
     "vault",
     "audit",
     "accounts",
@@ -118,8 +121,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if ENVIRONMENT == "test":
-    PASSWORD_HASHERS = ["accounts.hashers.QuickArgon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -219,10 +220,9 @@ AUDIT_SIGNING_KEY_FILE = env_str(
 AUDIT_CHECKPOINT_EVERY = env_int("AUDIT_CHECKPOINT_EVERY", 1000)
 
 # Key derivation from passwords and receipt codes (Argon2id).
-# Tests use small parameters so the suite stays fast; production needs >= 64 MiB, 3 passes.
-TESTING = ENVIRONMENT == "test"
-VAULT_ARGON2_MEMORY_KIB = env_int("VAULT_ARGON2_MEMORY_KIB", 1024 if TESTING else 64 * 1024)
-VAULT_ARGON2_ITERATIONS = env_int("VAULT_ARGON2_ITERATIONS", 1 if TESTING else 3)
+# Production needs >= 64 MiB, 3 passes (vault.E002 refuses less).
+VAULT_ARGON2_MEMORY_KIB = env_int("VAULT_ARGON2_MEMORY_KIB", 64 * 1024)
+VAULT_ARGON2_ITERATIONS = env_int("VAULT_ARGON2_ITERATIONS", 3)
 VAULT_ARGON2_LANES = env_int("VAULT_ARGON2_LANES", 1)
 VAULT_SESSION_COOKIE_NAME = "sp_vault_key"
 
@@ -238,7 +238,7 @@ if not FUNDING_CAP.is_finite() or FUNDING_CAP <= 0:
 FUNDING_CURRENCIES = env_list("FUNDING_CURRENCIES", ["EUR", "USD"])
 ASSESS_WITHIN_HOURS = env_int("ASSESS_WITHIN_HOURS", 24)
 # How long the queue's per-state counts are reused (each worker process keeps its own copy).
-QUEUE_COUNTS_SECONDS = env_int("QUEUE_COUNTS_SECONDS", 0 if TESTING else 10)
+QUEUE_COUNTS_SECONDS = env_int("QUEUE_COUNTS_SECONDS", 10)
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 7)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 90)
 UNTOUCHED_DAYS = env_int("UNTOUCHED_DAYS", 180)

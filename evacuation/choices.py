@@ -6,8 +6,39 @@ the open reason in the audit log), so nothing a person typed can reach them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def label(choices: Any, code: Any) -> str:
+    """The words for `code` in `choices`; an unknown code is shown as itself, nothing as ""."""
+    if code in (None, ""):
+        return ""
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return str(code)
+
+
+class State(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ASSESSED = "assessed", _("Assessed")
+    FUNDED = "funded", _("Funded")
+    RELOCATED = "relocated", _("Relocated")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATES = (State.RECEIVED, State.ASSESSED, State.FUNDED)
+CLOSED_STATES = (State.RELOCATED, State.DECLINED, State.WITHDRAWN)
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Urgency(models.TextChoices):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export SAFE_PASSAGE_ENV=test
+export SAFE_PASSAGE_ENV=development  # manage.py without a production SECRET_KEY
 root=$(pwd)
 .venv/bin/python manage.py makemessages -l ru --no-obsolete -v 0 --ignore=.venv --ignore=accounts --ignore=audit --ignore=evacuation --ignore=vault --ignore=tests --ignore=bench
 for app in accounts audit evacuation vault; do

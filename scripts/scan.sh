@@ -4,7 +4,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
 if [ -x .venv/bin/bandit ]; then
-  .venv/bin/bandit -q -r accounts audit config evacuation vault --severity-level high -x '*/migrations/*' || status=1
+  .venv/bin/bandit -q -r accounts audit config core evacuation vault --severity-level high -x '*/migrations/*' || status=1
 else
   echo "bandit is not installed: skipped."
 fi

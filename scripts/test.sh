@@ -2,7 +2,11 @@
 # Every check and test: lint, SQLite, PostgreSQL, browser. Under CI=true nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export SAFE_PASSAGE_ENV=test
+# pytest runs on tests/settings.py (pyproject.toml); manage.py here (compilemessages) needs only a
+# configuration that starts without a production SECRET_KEY.
+export SAFE_PASSAGE_ENV=development
+# An exported DJANGO_SETTINGS_MODULE would beat pyproject.toml's tests.settings for pytest.
+unset DJANGO_SETTINGS_MODULE
 PY=.venv/bin/python
 CI="${CI:-false}"
 PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/safe_passage}"
@@ -12,6 +16,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "lint"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+
+step "import layering"
+.venv/bin/lint-imports
 
 step "translations"
 if command -v msgfmt >/dev/null; then

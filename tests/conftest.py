@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.db import connection
 from django.utils import translation
-
-os.environ.setdefault("SAFE_PASSAGE_ENV", "test")
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -177,8 +177,8 @@ def database_dump() -> bytes:
 
 def make_case(**intake_overrides):
     """A case in `received`, made by case_submit (real keys; needs vault_ready() first)."""
-    from evacuation.forms import IntakeForm
-    from evacuation.services import case_submit
+    from evacuation.applicant.forms import IntakeForm
+    from evacuation.services.intake import case_submit
 
     form = IntakeForm(intake_data(**intake_overrides))
     assert form.is_valid(), form.errors
@@ -192,33 +192,33 @@ def case_in_state(state: str, *, assessor: User, approver: User | None = None, *
     "proposed" means assessed with a pending proposal by `assessor`."""
     from datetime import date
 
-    from evacuation import workflow
+    from evacuation.services import casework
 
     case = make_case(**intake)
     if state == "received":
         return case
     if state == "withdrawn":
-        return workflow.case_withdraw(case=case, actor="applicant")
-    case = workflow.case_assess(
+        return casework.case_withdraw(case=case, actor="applicant")
+    case = casework.case_assess(
         case=case, actor=assessor, risk_level=3, verified_by="referee", support=["relocation"]
     )
     if state == "declined":
-        return workflow.case_decline(request=None, case=case, actor=assessor, reason="no_capacity")
+        return casework.case_decline(case=case, actor=assessor, reason="no_capacity")
     if state == "assessed":
         return case
-    workflow.funding_propose(
+    casework.funding_propose(
         case=case, actor=assessor, amount="1200.00", currency="EUR", purpose="transport"
     )
     if state == "proposed":
         case.refresh_from_db()
         return case
     assert approver is not None, "a funded case needs an approver"
-    workflow.funding_approve(case=case, actor=approver)
+    casework.funding_approve(case=case, actor=approver)
     case.refresh_from_db()
     if state == "funded":
         return case
     assert state == "relocated", f"unknown state {state!r}"
-    return workflow.case_confirm_relocation(
+    return casework.case_confirm_relocation(
         case=case, actor=assessor, relocated_on=date.today(), region="eu"
     )
 

@@ -18,19 +18,10 @@ from functools import lru_cache
 from cryptography.hazmat.primitives import hashes, hmac
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 
 from vault import crypto
-from vault.errors import (
-    CaseKeyMissing,
-    DecryptionFailed,
-    NoGrant,
-    VaultError,
-    VaultLocked,
-    VaultNotInitialised,
-    WrongCode,
-)
-from vault.models import ApplicantKey, CaseKey, OrgKey, OrgKeyGrant
+from vault.errors import DecryptionFailed, VaultError, VaultNotInitialised, WrongCode
+from vault.models import ApplicantKey, CaseKey, OrgKey
 
 RECEIPT_GROUPS = 5
 RECEIPT_GROUP_DIGITS = 4  # 20 decimal digits: about 66 bits
@@ -173,34 +164,14 @@ def case_key_create(*, case_uid: str, receipt_code: str) -> CaseCipher:
     return CaseCipher(case_uid, dek)
 
 
-def case_cipher_for_staff(request: HttpRequest, *, case_uid: str) -> CaseCipher:
-    """Opens the case with the organisation key held by this unlocked session.
-
-    Raises NoGrant (a VaultLocked: the user holds no grant for the key the case needs; a
-    coordinator must grant), VaultLocked (the session is not unlocked or lacks that key
-    version, e.g. after a rotation: sign in again), CaseKeyMissing (shredded)."""
-    from vault.session import org_private_key
-
-    case_uid = str(case_uid)
-    case_key = CaseKey.objects.filter(case_uid=case_uid).first()
-    if case_key is None:
-        raise CaseKeyMissing("This case has no key.")
-    private = org_private_key(request, version=case_key.org_key_id)
-    if private is None:
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and not OrgKeyGrant.objects.filter(
-                user_id=user.pk, org_key_id=case_key.org_key_id
-            ).exists()
-        ):
-            raise NoGrant("No grant for the organisation key this case needs.")
-        raise VaultLocked("This session cannot open cases: sign in again.")
+def case_cipher_from_org_key(private, *, case_key: CaseKey) -> CaseCipher:
+    """Opens `case_key` (sealed to an organisation key) with that key's private half.
+    Staff reach this through `vault.session.StaffKeys.case_cipher`."""
     try:
-        dek = crypto.unseal(private, bytes(case_key.sealed), info=case_dek_info(case_uid))
+        dek = crypto.unseal(private, bytes(case_key.sealed), info=case_dek_info(case_key.case_uid))
     except DecryptionFailed as exc:
         raise VaultError("The case key does not open.") from exc
-    return CaseCipher(case_uid, dek)
+    return CaseCipher(case_key.case_uid, dek)
 
 
 def case_cipher_for_applicant(*, case_uid: str, receipt_code: str) -> CaseCipher:

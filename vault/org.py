@@ -17,9 +17,9 @@ import re
 from base64 import b32decode, b32encode
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connection, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from vault import crypto
@@ -33,7 +33,10 @@ from vault.errors import (
     WrongRecoverySecret,
 )
 from vault.models import CaseKey, OrgKey, OrgKeyGrant, RecoveryKey, RecoverySeal, StaffKey
-from vault.session import grant_info, org_keys_from_session
+from vault.staff import grant_info
+
+if TYPE_CHECKING:
+    from vault.session import StaffKeys
 
 RECOVERY_INFO = b"safe-passage|recovery-key|v1"
 RECOVERY_SECRET_BYTES = 32
@@ -189,11 +192,11 @@ def _grant_all_live(grantee, org_keys: dict[int, bytes], *, via: str) -> int:
     return current
 
 
-def grant_from_session(request: HttpRequest, *, grantee) -> int:
-    """Seals the organisation key held by this unlocked session to `grantee`. The caller checks
-    that the granter may grant and the grantee may open cases. Returns the version granted.
-    Raises VaultLocked, NoPersonalKey."""
-    return _grant_all_live(grantee, org_keys_from_session(request), via="session")
+def grant_from_session(*, keys: StaffKeys, grantee) -> int:
+    """Seals the organisation key held by the granter's unlocked session (`keys`) to
+    `grantee`. The caller checks that the granter may grant and the grantee may open cases.
+    Returns the version granted. Raises VaultLocked, NoPersonalKey."""
+    return _grant_all_live(grantee, keys.org_keys(), via="session")
 
 
 def grant_from_recovery(*, grantee, recovery_secret: str) -> int:
@@ -231,15 +234,6 @@ class Rotation:
     # Keyset cursor: each batch starts after the last row done, so a batch never walks past
     # the rows already re-sealed (that walk made 100,000 cases quadratic).
     after_pk: int = 0
-
-
-def rotation_pending() -> int:
-    """Case keys still sealed to an older organisation key than the current one."""
-    try:
-        current = current_org_key().version
-    except VaultNotInitialised:
-        return 0
-    return CaseKey.objects.filter(org_key_id__lt=current).count()
 
 
 def rotation_start(*, org_keys: dict[int, bytes]) -> Rotation:
@@ -462,7 +456,7 @@ def org_key_rotate(
 ) -> Rotation:
     """The whole rotation: start (or resume), re-seal every case key in batches, destroy the old
     private key. Safe to interrupt and run again. Raises VaultLocked if `org_keys` lacks an
-    old version (from `org_keys_from_recovery` or `org_keys_from_session`). With `workers`
+    old version (from `org_keys_from_recovery` or `StaffKeys.org_keys()`). With `workers`
     >= 1 the HPKE work runs in that many forked processes while this one writes to the
     database (commands only, never inside a web worker); 0 keeps everything in-process."""
     rotation = rotation_start(org_keys=org_keys)
@@ -482,7 +476,3 @@ def org_key_rotate(
                 return rotation
     finally:
         resealer.close()
-
-
-def rotate_from_session(request: HttpRequest, **kwargs) -> Rotation:
-    return org_key_rotate(org_keys=org_keys_from_session(request), **kwargs)

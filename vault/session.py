@@ -7,26 +7,36 @@ personal key opens the user's grants and is dropped; the session keeps the organ
 private key(s), again only encrypted under K. The sessions table alone therefore holds
 nothing that opens a case; the cookie alone holds a random key and nothing else.
 Logout, session expiry or `lock()` forget it; the middleware then deletes the cookie.
+
+A view resolves what the session holds once, with `staff_keys(request)`, and hands the
+resulting `StaffKeys` to services: nothing below the view ever sees the request.
 """
 
 from __future__ import annotations
 
 from base64 import urlsafe_b64decode, urlsafe_b64encode
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.http import HttpRequest
 
 from vault import crypto
-from vault.errors import DecryptionFailed, NoPersonalKey, VaultNotInitialised, WrongPassword
-from vault.models import OrgKeyGrant
+from vault.cases import CaseCipher, case_cipher_from_org_key, current_org_key
+from vault.errors import (
+    CaseKeyMissing,
+    DecryptionFailed,
+    NoGrant,
+    NoPersonalKey,
+    VaultLocked,
+    VaultNotInitialised,
+    WrongPassword,
+)
+from vault.models import CaseKey, OrgKeyGrant
+from vault.staff import grant_info, personal_key_new, personal_key_open, personal_key_refresh
 
 SESSION_KEY = "vault"
 NEW_KEY_ATTR = "_vault_new_cookie_key"
 FORGET_ATTR = "_vault_forget_cookie"
-
-
-def grant_info(version: int, user_pk) -> bytes:
-    return f"safe-passage|org-grant|v{version}|user|{user_pk}".encode()
 
 
 def _personal_ad(user_pk) -> bytes:
@@ -89,17 +99,15 @@ def unlock_begin(request: HttpRequest, *, user, password: str) -> bool:
     """Call right after the password was checked (and after django's login(), which may flush
     the session). Returns False when the password no longer opened the personal key (it was
     set outside the vault): a new personal key was made and the user's grants were dropped."""
-    from vault.staff import _personal_key_new, personal_key_open, personal_key_refresh
-
     lock(request)
     intact = True
     try:
         keypair = personal_key_open(user=user, password=password)
         personal_key_refresh(user=user, keypair=keypair, password=password)
     except NoPersonalKey:
-        keypair = _personal_key_new(user=user, password=password)
+        keypair = personal_key_new(user=user, password=password)
     except WrongPassword:
-        keypair = _personal_key_new(user=user, password=password)
+        keypair = personal_key_new(user=user, password=password)
         intact = False
     key = crypto.random_key()
     setattr(request, NEW_KEY_ATTR, key)
@@ -116,12 +124,10 @@ def unlock_complete(request: HttpRequest) -> bool:
     since `unlock_begin`, keeps the organisation key(s) under K and drops the personal key.
     Returns True when the current organisation key is now open, False otherwise (no grant,
     vault not initialised, cookie missing): the session then holds no key at all."""
-    from vault.cases import current_org_key
-
     data = _vault_data(request)
     key = _cookie_key(request)
     if data is not None and key is not None and "pending" not in data and "org" in data:
-        return is_unlocked(request)  # called twice: the first call did the work
+        return staff_keys(request).is_unlocked()  # called twice: the first call did the work
     if data is None or "pending" not in data or key is None:
         lock(request)
         return False
@@ -157,48 +163,84 @@ def unlock_complete(request: HttpRequest) -> bool:
     return str(current) in org
 
 
-def org_private_bytes(request: HttpRequest, *, version: int) -> bytes | None:
-    """The organisation private key of `version` if this session unlocked it, the cookie key is
-    present and the user still holds the grant (a withdrawn grant takes effect at once)."""
-    data = _vault_data(request)
-    key = _cookie_key(request)
-    if data is None or key is None or str(version) not in data.get("org", {}):
-        return None
-    if not OrgKeyGrant.objects.filter(user_id=request.user.pk, org_key_id=version).exists():
-        return None
-    try:
-        return crypto.aead_decrypt(
-            key, _unb64(data["org"][str(version)]), ad=_org_ad(version, request.user.pk)
+@dataclass(frozen=True, repr=False)
+class StaffKeys:
+    """The organisation keys one staff member's unlocked session holds, still sealed under the
+    session's cookie key: each is opened only when a case, a grant or a rotation needs it, and
+    only while the person still holds the grant (a withdrawn grant takes effect at once).
+    Never printed, never pickled; it dies with the request that made it."""
+
+    user_pk: int | None = None
+    _sealed: dict[str, str] = field(default_factory=dict)
+    _cookie_key: bytes | None = None
+
+    def __reduce__(self):
+        raise TypeError("StaffKeys are not to be pickled or cached.")
+
+    def org_private_bytes(self, version: int) -> bytes | None:
+        """The organisation private key of `version`, or None (not unlocked, grant gone)."""
+        if self._cookie_key is None or str(version) not in self._sealed:
+            return None
+        if not OrgKeyGrant.objects.filter(user_id=self.user_pk, org_key_id=version).exists():
+            return None
+        try:
+            return crypto.aead_decrypt(
+                self._cookie_key,
+                _unb64(self._sealed[str(version)]),
+                ad=_org_ad(version, self.user_pk),
+            )
+        except (DecryptionFailed, ValueError):
+            return None
+
+    def org_keys(self) -> dict[int, bytes]:
+        """Every organisation private key this session holds, by version (granting, rotating)."""
+        keys = {}
+        for version in self._sealed:
+            raw = self.org_private_bytes(int(version))
+            if raw is not None:
+                keys[int(version)] = raw
+        return keys
+
+    def is_unlocked(self) -> bool:
+        """Whether this session opens cases sealed to the current organisation key."""
+        try:
+            version = current_org_key().version
+        except VaultNotInitialised:
+            return False
+        return self.org_private_bytes(version) is not None
+
+    def case_cipher(self, case_uid: str) -> CaseCipher:
+        """Opens the case with the organisation key this session holds.
+
+        Raises NoGrant (a VaultLocked: the person holds no grant for the key the case needs; a
+        coordinator must grant), VaultLocked (the session is not unlocked or lacks that key
+        version, e.g. after a rotation: sign in again), CaseKeyMissing (shredded)."""
+        case_uid = str(case_uid)
+        case_key = CaseKey.objects.filter(case_uid=case_uid).first()
+        if case_key is None:
+            raise CaseKeyMissing("This case has no key.")
+        raw = self.org_private_bytes(case_key.org_key_id)
+        if raw is None:
+            if not OrgKeyGrant.objects.filter(
+                user_id=self.user_pk, org_key_id=case_key.org_key_id
+            ).exists():
+                raise NoGrant("No grant for the organisation key this case needs.")
+            raise VaultLocked("This session cannot open cases: sign in again.")
+        return case_cipher_from_org_key(
+            crypto.keypair_from_private_bytes(raw).private, case_key=case_key
         )
-    except (DecryptionFailed, ValueError):
-        return None
 
 
-def org_private_key(request: HttpRequest, *, version: int):
-    raw = org_private_bytes(request, version=version)
-    return None if raw is None else crypto.keypair_from_private_bytes(raw).private
-
-
-def org_keys_from_session(request: HttpRequest) -> dict[int, bytes]:
-    """Every organisation private key this session holds, by version (for granting, rotating)."""
-    data = _vault_data(request) or {}
-    keys = {}
-    for version in data.get("org", {}):
-        raw = org_private_bytes(request, version=int(version))
-        if raw is not None:
-            keys[int(version)] = raw
-    return keys
-
-
-def is_unlocked(request: HttpRequest) -> bool:
-    """Whether this session can open cases sealed to the current organisation key."""
-    from vault.cases import current_org_key
-
-    try:
-        version = current_org_key().version
-    except VaultNotInitialised:
-        return False
-    return org_private_bytes(request, version=version) is not None
+def staff_keys(request: HttpRequest) -> StaffKeys:
+    """What this request's session holds, resolved once by the view for the services."""
+    data = _vault_data(request)
+    if data is None:
+        return StaffKeys()
+    return StaffKeys(
+        user_pk=request.user.pk,
+        _sealed=dict(data.get("org", {})),
+        _cookie_key=_cookie_key(request),
+    )
 
 
 def has_vault_data(request: HttpRequest) -> bool:

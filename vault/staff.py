@@ -10,8 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from vault import crypto
-from vault.errors import NoPersonalKey, WrongPassword
+from vault.cases import current_org_key
+from vault.errors import NoPersonalKey, VaultNotInitialised, WrongPassword
 from vault.models import OrgKeyGrant, StaffKey
+
+
+def grant_info(version: int, user_pk) -> bytes:
+    """What a grant of organisation key `version` to one person is bound to (HPKE info)."""
+    return f"safe-passage|org-grant|v{version}|user|{user_pk}".encode()
 
 
 def _wrap_ad(user_pk) -> bytes:
@@ -32,7 +38,8 @@ def _wrap(user_pk, private_bytes: bytes, password: str) -> dict:
     }
 
 
-def _personal_key_new(*, user, password: str) -> crypto.KeyPair:
+def personal_key_new(*, user, password: str) -> crypto.KeyPair:
+    """A new key pair for the user, replacing any old one; grants sealed to the old one go."""
     keypair = crypto.keypair_generate()
     fields = _wrap(user.pk, keypair.private_bytes, password)
     with transaction.atomic():
@@ -49,7 +56,7 @@ def personal_key_create(*, user, password: str) -> int:
     no longer be opened, so they are deleted; returns how many (a coordinator must grant again)."""
     with transaction.atomic():
         dropped = OrgKeyGrant.objects.filter(user=user).count()
-        _personal_key_new(user=user, password=password)
+        personal_key_new(user=user, password=password)
     return dropped
 
 
@@ -111,9 +118,6 @@ def has_personal_key(user) -> bool:
 
 def has_grant(user) -> bool:
     """Whether the user holds a grant for the current organisation key version."""
-    from vault.cases import current_org_key
-    from vault.errors import VaultNotInitialised
-
     try:
         version = current_org_key().version
     except VaultNotInitialised:

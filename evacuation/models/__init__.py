@@ -1,19 +1,14 @@
-"""Cases, what staff add to them, what staff and applicants exchange, and rate-limit buckets."""
+"""Cases, what staff add to them, and what staff and applicants exchange."""
 
-from evacuation.models.buckets import TokenBucket
-from evacuation.models.case import (
-    CLOSED_STATES,
-    OPEN_STATES,
-    REFERENCE_ALPHABET,
-    Case,
-    State,
-    reference_new,
-)
-from evacuation.models.casework import FundingProposal, Note, ProposalStatus
-from evacuation.models.correspondence import Attachment, Direction, Message
+from evacuation.choices import CLOSED_STATES, OPEN_STATES, ProposalStatus, State
+from evacuation.models.case import REFERENCE_ALPHABET, Case, reference_new
+from evacuation.models.casework import NOTE_MAX_LENGTH, FundingProposal, Note
+from evacuation.models.correspondence import MESSAGE_MAX_LENGTH, Attachment, Direction, Message
 
 __all__ = [
     "CLOSED_STATES",
+    "MESSAGE_MAX_LENGTH",
+    "NOTE_MAX_LENGTH",
     "OPEN_STATES",
     "REFERENCE_ALPHABET",
     "Attachment",
@@ -24,6 +19,5 @@ __all__ = [
     "Note",
     "ProposalStatus",
     "State",
-    "TokenBucket",
     "reference_new",
 ]

@@ -5,8 +5,8 @@ state, urgency, dates and the codes staff chose from fixed lists. Everything the
 applicant wrote is one ciphertext (`payload`) under the case's own key, which only
 the vault can open.
 
-Who may fire a transition is decided here (the `permission=` of each transition),
-so the case page's buttons and the services ask the same question.
+Who may fire a transition is decided in evacuation.rules (the `permission=` of each
+transition), where the case page's offers and the services ask the same question.
 """
 
 from __future__ import annotations
@@ -17,16 +17,26 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from evacuation.choices import (
+    OPEN_STATES,
     DeclineReason,
     HoldReason,
+    ProposalStatus,
     Region,
     RiskLevel,
+    State,
     Urgency,
     VerifiedBy,
+)
+from evacuation.rules import (
+    may_approve_funding,
+    may_assess,
+    may_cancel_funding,
+    may_confirm_relocation,
+    may_decline,
+    may_withdraw,
 )
 
 # No 0/O, 1/I/L, so a reference read out over a bad phone line survives.
@@ -38,53 +48,7 @@ def reference_new() -> str:
     return f"EV-{chars[:4]}-{chars[4:]}"
 
 
-class State(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    ASSESSED = "assessed", _("Assessed")
-    FUNDED = "funded", _("Funded")
-    RELOCATED = "relocated", _("Relocated")
-    DECLINED = "declined", _("Declined")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-
-
-OPEN_STATES = (State.RECEIVED, State.ASSESSED, State.FUNDED)
-CLOSED_STATES = (State.RELOCATED, State.DECLINED, State.WITHDRAWN)
-
-
 URGENCY_PRIORITY = {Urgency.NOW: 0, Urgency.WEEKS: 1, Urgency.PLANNING: 2}
-
-
-def _staff_may(user, capability: str) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.may(capability))
-
-
-def may_withdraw(instance: Case, user) -> bool:
-    """The applicant (holding the code) or case staff acting on the applicant's word."""
-    return user == "applicant" or _staff_may(user, "withdraw_case")
-
-
-def may_assess(instance: Case, user) -> bool:
-    return _staff_may(user, "assess_case")
-
-
-def may_decline(instance: Case, user) -> bool:
-    return _staff_may(user, "decline_case")
-
-
-def may_approve_funding(instance: Case, user) -> bool:
-    """Four eyes: a coordinator who neither assessed the case nor proposed the funding."""
-    if not _staff_may(user, "approve_funding") or instance.assessed_by_id == user.pk:
-        return False
-    proposer = instance.pending_proposal_author_id()
-    return proposer is not None and proposer != user.pk
-
-
-def may_cancel_funding(instance: Case, user) -> bool:
-    return _staff_may(user, "cancel_funding")
-
-
-def may_confirm_relocation(instance: Case, user) -> bool:
-    return _staff_may(user, "confirm_relocation")
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -161,12 +125,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def is_purged(self) -> bool:
         return self.purged_at is not None
 
-    def pending_proposal_author_id(self) -> int | None:
-        return (
-            self.funding_proposals.filter(status="pending")
-            .values_list("proposed_by_id", flat=True)
-            .first()
-        )
+    @property
+    def version(self) -> str:
+        """What a form carries to say which version of the case its user saw (every save moves
+        it), so a case that changed meanwhile is refused instead of being changed blind."""
+        return str(int(self.updated_at.timestamp() * 1_000_000))
+
+    def pending_proposal(self):
+        """The funding proposal waiting for approval, or None (at most one exists)."""
+        return self.funding_proposals.filter(status=ProposalStatus.PENDING).first()
 
     @transition(field=state, source=State.RECEIVED, target=State.ASSESSED, permission=may_assess)
     def assess(self) -> None:

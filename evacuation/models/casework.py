@@ -7,16 +7,11 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from evacuation.choices import Currency, FundingCancelReason, FundingPurpose
+from evacuation.choices import Currency, FundingCancelReason, FundingPurpose, ProposalStatus
 from evacuation.models.case import Case
 
-
-class ProposalStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting for approval")
-    APPROVED = "approved", _("Approved")
-    CANCELLED = "cancelled", _("Cancelled")
+NOTE_MAX_LENGTH = 5000
 
 
 class FundingProposal(models.Model):

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from evacuation.models.case import Case
 
+MESSAGE_MAX_LENGTH = 5000
+
 
 class Direction(models.TextChoices):
     TO_APPLICANT = "to_applicant", _("To the applicant")

@@ -7,8 +7,8 @@ import pytest
 
 from accounts.models import Role
 from audit.models import AuditEvent
-from evacuation import workflow
 from evacuation.models import Case, Note
+from evacuation.services import casework
 from tests.factories import (
     case_in_state,
     hidden_fields,
@@ -51,7 +51,7 @@ def test_assessing_a_case_someone_declined_meanwhile_writes_nothing(team):
     case = case_in_state("received", assessor=team["carla"])
     client = verified_client(team["carla"])
     seen = hidden_fields(staff_case_page(client, case.reference), "assess")
-    workflow.case_decline(request=None, case=case, actor=team["kim"], reason="duplicate")
+    casework.case_decline(case=case, actor=team["kim"], reason="duplicate")
     before = _snapshot(case)
     response = client.post(
         f"/staff/cases/{case.reference}/assess/",
@@ -93,7 +93,7 @@ def test_a_note_refused_as_stale_is_kept_in_the_form_so_nothing_typed_is_lost(te
     case = case_in_state("received", assessor=team["carla"])
     client = verified_client(team["carla"])
     seen = hidden_fields(staff_case_page(client, case.reference), "note")
-    workflow.case_take(case=case, actor=team["kim"])
+    casework.case_take(case=case, actor=team["kim"])
     before = _snapshot(case)
     text = "Called the referee, call back Tuesday"
     response = client.post(f"/staff/cases/{case.reference}/notes/", {**seen, "text": text})

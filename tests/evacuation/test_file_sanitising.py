@@ -31,7 +31,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from evacuation.files import (
+from evacuation.files.sanitise import (
     FileRefused,
     Sanitised,
     case_files_room_check,
@@ -468,7 +468,7 @@ def test_a_pdf_that_opens_without_a_password_is_accepted_and_comes_back_unlocked
 
 
 def test_a_pdf_with_too_many_pages_is_refused(monkeypatch):
-    monkeypatch.setattr("evacuation.files.MAX_PDF_PAGES", 3)
+    monkeypatch.setattr("evacuation.files.sanitise.MAX_PDF_PAGES", 3)
 
     refused = _refusal(_written(_pdf_with_text(pages=4)))
 
@@ -624,7 +624,7 @@ def test_a_photo_that_grows_past_the_limit_when_cleaned_is_saved_at_a_lower_qual
 def test_a_file_that_grows_far_past_the_limit_when_cleaned_is_refused(settings, monkeypatch):
     sent = _written(_pdf_with_text())
     settings.FILE_MAX_BYTES = len(sent)
-    monkeypatch.setattr("evacuation.files.CLEANED_GROWTH_FACTOR", 0.5)
+    monkeypatch.setattr("evacuation.files.sanitise.CLEANED_GROWTH_FACTOR", 0.5)
 
     refused = _refusal(sent)
 

@@ -13,17 +13,16 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role
-from evacuation import correspondence
 from evacuation.models import Case, Message
-from evacuation.services import PAYLOAD_PURPOSE
+from evacuation.services import correspondence
+from evacuation.services.intake import PAYLOAD_PURPOSE
 from tests.factories import DEFAULT_PASSWORD, make_staff, photo_with_gps, submit_intake, vault_ready
 from vault import cases as vault_cases
 from vault import crypto
 from vault.errors import VaultError
 from vault.models import ApplicantKey, CaseKey, OrgKeyGrant
 from vault.org import org_keys_from_recovery
-from vault.session import grant_info
-from vault.staff import personal_key_open
+from vault.staff import grant_info, personal_key_open
 
 pytestmark = pytest.mark.django_db
 

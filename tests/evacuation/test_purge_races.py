@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from audit.models import AuditEvent
-from evacuation import correspondence, retention
 from evacuation.models import Attachment, Case, Message
+from evacuation.services import correspondence, retention
 from tests.factories import make_staff, photo_with_gps, submit_intake, vault_ready
 from vault import cases as vault_cases
 from vault.models import CaseKey

@@ -11,8 +11,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from evacuation import selectors, workflow
 from evacuation.models import Case, Direction, Message
+from evacuation.selectors import queue as selectors
+from evacuation.services import casework
 from tests.factories import case_in_state, make_case, make_staff, vault_ready, verified_client
 
 pytestmark = pytest.mark.django_db
@@ -143,8 +144,8 @@ def test_mine_and_unassigned_filters_and_the_assignee_column(team):
     mine = make_case()
     theirs = make_case()
     nobodys = make_case()
-    workflow.case_take(case=mine, actor=carla)
-    workflow.case_take(case=theirs, actor=cora)
+    casework.case_take(case=mine, actor=carla)
+    casework.case_take(case=theirs, actor=cora)
     client = verified_client(carla)
     page = client.get("/staff/cases/").content.decode()
     assert "<td>carla</td>" in _row(page, mine.reference)
@@ -206,7 +207,7 @@ def test_coordinators_see_what_waits_for_their_approval(team):
     kim = make_staff(username="kim", role=Role.CASEWORKER)
     theirs = case_in_state("proposed", assessor=carla)
     own = case_in_state("assessed", assessor=kim)
-    workflow.funding_propose(case=own, actor=cora, amount="50", currency="EUR", purpose="other")
+    casework.funding_propose(case=own, actor=cora, amount="50", currency="EUR", purpose="other")
     client = verified_client(cora)
     assert (
         "2 funding proposals waiting for approval" in client.get("/staff/cases/").content.decode()

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from audit.models import AuditEvent
-from evacuation import correspondence
 from evacuation.models import Case, Message, Note
+from evacuation.services import correspondence
 from tests.factories import (
     database_dump,
     make_staff,

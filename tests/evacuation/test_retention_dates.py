@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import formats, timezone, translation
 
 from accounts.models import Role
-from evacuation import correspondence, retention
 from evacuation.models import Case, Message
+from evacuation.services import correspondence, retention
 from tests.factories import make_staff, submit_intake, vault_ready, verified_client
 from vault import cases as vault_cases
 

@@ -8,7 +8,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Case, State
-from evacuation.services import case_withdraw
+from evacuation.services.casework import case_withdraw
 from tests.factories import make_staff, submit_intake, vault_ready
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from audit.models import AuditEvent
-from evacuation import workflow
 from evacuation.models import Case
+from evacuation.services import casework
 from tests.factories import case_in_state, make_staff, vault_ready
 
 pytestmark = pytest.mark.django_db
@@ -46,13 +46,13 @@ def test_an_assessment_needs_a_risk_level_a_verification_and_support(carla, fiel
     events = AuditEvent.objects.count()
     good = {"risk_level": 4, "verified_by": "trusted_partner", "support": ["relocation"]}
     with pytest.raises(ValidationError, match=message):
-        workflow.case_assess(case=case, actor=carla, **{**good, **fields})
+        casework.case_assess(case=case, actor=carla, **{**good, **fields})
     _unchanged(case, events)
 
 
 def test_an_assessment_records_codes_only_and_who_assessed(carla):
     case = case_in_state("received", assessor=carla)
-    workflow.case_assess(
+    casework.case_assess(
         case=case,
         actor=carla,
         risk_level=4,
@@ -82,13 +82,13 @@ def test_a_relocation_date_may_not_be_in_the_future_or_before_the_request(carla)
     too_early = case.created_at.date() - timedelta(days=2)
     for when, message in ((too_late, "in the future"), (too_early, "before the request")):
         with pytest.raises(ValidationError, match=message):
-            workflow.case_confirm_relocation(case=case, actor=carla, relocated_on=when, region="eu")
+            casework.case_confirm_relocation(case=case, actor=carla, relocated_on=when, region="eu")
     with pytest.raises(ValidationError, match="region"):
-        workflow.case_confirm_relocation(
+        casework.case_confirm_relocation(
             case=case, actor=carla, relocated_on=date.today(), region="Berlin, Hauptstr. 1"
         )
     _unchanged(case, events)
-    workflow.case_confirm_relocation(case=case, actor=carla, relocated_on=date.today(), region="eu")
+    casework.case_confirm_relocation(case=case, actor=carla, relocated_on=date.today(), region="eu")
     row = Case.objects.get(pk=case.pk)
     assert row.state == "relocated" and row.relocation_region == "eu"
     assert AuditEvent.objects.get(action="case.relocated").data == {"region": "eu"}
@@ -98,17 +98,17 @@ def test_declining_needs_a_reason_from_the_list(carla):
     case = case_in_state("received", assessor=carla)
     events = AuditEvent.objects.count()
     with pytest.raises(ValidationError, match="why the request is declined"):
-        workflow.case_decline(request=None, case=case, actor=carla, reason="we do not like them")
+        casework.case_decline(case=case, actor=carla, reason="we do not like them")
     _unchanged(case, events)
 
 
 def test_a_stale_copy_of_the_case_changes_nothing(carla):
     case = case_in_state("received", assessor=carla)
     stale = Case.objects.get(pk=case.pk)
-    workflow.case_decline(request=None, case=case, actor=carla, reason="duplicate")
+    casework.case_decline(case=case, actor=carla, reason="duplicate")
     events = AuditEvent.objects.count()
-    with pytest.raises(workflow.CaseChanged):
-        workflow.case_assess(
+    with pytest.raises(casework.CaseChanged):
+        casework.case_assess(
             case=stale, actor=carla, risk_level=1, verified_by="other", support=["legal"]
         )
     assert Case.objects.get(pk=case.pk).state == "declined"
@@ -117,11 +117,11 @@ def test_a_stale_copy_of_the_case_changes_nothing(carla):
 
 def test_a_version_other_than_the_one_seen_changes_nothing(carla):
     case = case_in_state("received", assessor=carla)
-    seen = workflow.case_version(case)
-    workflow.case_take(case=case, actor=carla)  # same state, newer version
+    seen = case.version
+    casework.case_take(case=case, actor=carla)  # same state, newer version
     events = AuditEvent.objects.count()
-    with pytest.raises(workflow.CaseChanged):
-        workflow.case_assess(
+    with pytest.raises(casework.CaseChanged):
+        casework.case_assess(
             case=Case.objects.get(pk=case.pk),
             actor=carla,
             risk_level=1,
@@ -136,12 +136,12 @@ def test_a_version_other_than_the_one_seen_changes_nothing(carla):
 def test_taking_a_case_assigns_it_and_a_taken_case_cannot_be_taken_again(carla):
     kim = make_staff(username="kim", role=Role.CASEWORKER)
     case = case_in_state("received", assessor=carla)
-    workflow.case_take(case=case, actor=carla)
+    casework.case_take(case=case, actor=carla)
     assert Case.objects.get(pk=case.pk).assignee == carla
     event = AuditEvent.objects.get(action="case.assigned")
     assert event.actor == carla and event.data == {"assignee": carla.pk}
     with pytest.raises(ValidationError, match="coordinator can reassign"):
-        workflow.case_take(case=Case.objects.get(pk=case.pk), actor=kim)
+        casework.case_take(case=Case.objects.get(pk=case.pk), actor=kim)
     assert Case.objects.get(pk=case.pk).assignee == carla
 
 
@@ -154,11 +154,11 @@ def test_a_case_is_reassigned_only_to_active_case_staff(carla):
     case = case_in_state("assessed", assessor=carla)
     for person in (audrey, gone):
         with pytest.raises(ValidationError, match="active caseworker or coordinator"):
-            workflow.case_reassign(case=Case.objects.get(pk=case.pk), actor=colin, assignee=person)
+            casework.case_reassign(case=Case.objects.get(pk=case.pk), actor=colin, assignee=person)
     assert Case.objects.get(pk=case.pk).assignee is None
-    workflow.case_reassign(case=Case.objects.get(pk=case.pk), actor=colin, assignee=carla)
+    casework.case_reassign(case=Case.objects.get(pk=case.pk), actor=colin, assignee=carla)
     assert Case.objects.get(pk=case.pk).assignee == carla
-    workflow.case_reassign(case=Case.objects.get(pk=case.pk), actor=colin, assignee=None)
+    casework.case_reassign(case=Case.objects.get(pk=case.pk), actor=colin, assignee=None)
     assert Case.objects.get(pk=case.pk).assignee is None
     assert list(
         AuditEvent.objects.filter(action="case.assigned").values_list("data", flat=True)
@@ -171,6 +171,6 @@ def test_closed_cases_are_not_assigned(carla):
     from django_fsm import TransitionNotAllowed
 
     with pytest.raises(TransitionNotAllowed):
-        workflow.case_take(case=case, actor=carla)
+        casework.case_take(case=case, actor=carla)
     with pytest.raises(TransitionNotAllowed):
-        workflow.case_reassign(case=case, actor=colin, assignee=carla)
+        casework.case_reassign(case=case, actor=colin, assignee=carla)

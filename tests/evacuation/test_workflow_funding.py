@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Role
 from audit.models import AuditEvent
-from evacuation import workflow
 from evacuation.models import Case, FundingProposal
+from evacuation.services import casework
 from tests.factories import case_in_state, make_staff, vault_ready
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def assessed(carla):
 
 
 def _propose(case, actor, amount, currency="EUR"):
-    return workflow.funding_propose(
+    return casework.funding_propose(
         case=Case.objects.get(pk=case.pk),
         actor=actor,
         amount=amount,
@@ -86,7 +86,7 @@ def test_a_second_proposal_waits_until_the_first_is_decided(assessed, carla):
 
 def test_the_proposer_may_take_back_a_pending_proposal_and_make_a_corrected_one(assessed, carla):
     first = _propose(assessed, carla, "100")
-    workflow.funding_reject(
+    casework.funding_reject(
         case=Case.objects.get(pk=assessed.pk), actor=carla, reason="amount_wrong"
     )
     first.refresh_from_db()
@@ -99,7 +99,7 @@ def test_cancelling_funding_returns_the_case_to_assessed(carla):
     cora = make_staff(username="cora", role=Role.COORDINATOR)
     colin = make_staff(username="colin", role=Role.COORDINATOR)
     case = case_in_state("funded", assessor=carla, approver=cora)
-    workflow.funding_cancel(case=case, actor=colin, reason="funded_elsewhere")
+    casework.funding_cancel(case=case, actor=colin, reason="funded_elsewhere")
     case.refresh_from_db()
     proposal = FundingProposal.objects.get(case=case)
     assert case.state == "assessed"
@@ -109,13 +109,11 @@ def test_cancelling_funding_returns_the_case_to_assessed(carla):
     assert event.actor == colin and event.data == {"reason": "funded_elsewhere"}
     # A fresh proposal can now be made and approved again.
     _propose(case, carla, "800")
-    workflow.funding_approve(case=Case.objects.get(pk=case.pk), actor=colin)
+    casework.funding_approve(case=Case.objects.get(pk=case.pk), actor=colin)
     assert Case.objects.get(pk=case.pk).state == "funded"
 
 
 def test_declining_a_case_leaves_no_money_waiting_for_approval(assessed, carla):
     _propose(assessed, carla, "100")
-    workflow.case_decline(
-        request=None, case=Case.objects.get(pk=assessed.pk), actor=carla, reason="no_capacity"
-    )
+    casework.case_decline(case=Case.objects.get(pk=assessed.pk), actor=carla, reason="no_capacity")
     assert not FundingProposal.objects.filter(status="pending").exists()

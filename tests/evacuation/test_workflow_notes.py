@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Role
 from audit.models import AuditEvent
-from evacuation import workflow
 from evacuation.models import Case, Note
+from evacuation.services import casework
 from tests.factories import VaultBrowser, case_in_state, make_staff, vault_ready
-from vault.cases import case_cipher_for_staff
+from vault.session import StaffKeys, staff_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +32,21 @@ def unlocked(carla) -> VaultBrowser:
     return browser
 
 
+def _note(request, **fields):
+    """note_add as the view calls it: with the keys this request's session holds."""
+    return casework.note_add(keys=staff_keys(request), **fields)
+
+
 def test_a_note_is_stored_encrypted_and_its_event_carries_no_text(carla, unlocked):
     case = case_in_state("received", assessor=carla)
     note = unlocked.run(
-        lambda request: workflow.note_add(request=request, case=case, actor=carla, text=SECRET)
+        lambda request: casework.note_add(
+            keys=staff_keys(request), case=case, actor=carla, text=SECRET
+        )
     )
     stored = bytes(Note.objects.get(pk=note.pk).body)
     assert SECRET.encode() not in stored and b"Marker-Zhanna" not in stored
-    cipher_of = lambda r: case_cipher_for_staff(r, case_uid=str(case.uid))  # noqa: E731
+    cipher_of = lambda r: staff_keys(r).case_cipher(str(case.uid))  # noqa: E731
     text = unlocked.run(lambda r: cipher_of(r).decrypt_text(note.purpose, stored))
     assert text == SECRET
     event = AuditEvent.objects.get(action="case.note_added")
@@ -52,7 +59,9 @@ def test_with_a_locked_session_a_note_is_refused_with_a_reason_and_nothing_store
     locked = VaultBrowser(carla)  # never signed in: no key in this session
     events = AuditEvent.objects.count()
     with pytest.raises(ValidationError, match="cannot open this case's key"):
-        locked.run(lambda r: workflow.note_add(request=r, case=case, actor=carla, text=SECRET))
+        locked.run(
+            lambda r: casework.note_add(keys=staff_keys(r), case=case, actor=carla, text=SECRET)
+        )
     assert not Note.objects.exists() and AuditEvent.objects.count() == events
 
 
@@ -61,8 +70,8 @@ def test_declining_with_a_note_on_a_locked_session_declines_nothing(carla):
     locked = VaultBrowser(carla)
     with pytest.raises(ValidationError, match="cannot open this case's key"):
         locked.run(
-            lambda r: workflow.case_decline(
-                request=r, case=case, actor=carla, reason="not_verified", note=SECRET
+            lambda r: casework.case_decline(
+                keys=staff_keys(r), case=case, actor=carla, reason="not_verified", note=SECRET
             )
         )
     assert Case.objects.get(pk=case.pk).state == "assessed"
@@ -73,8 +82,8 @@ def test_declining_with_a_note_on_a_locked_session_declines_nothing(carla):
 def test_declining_with_a_note_keeps_the_note_encrypted_and_says_there_is_one(carla, unlocked):
     case = case_in_state("assessed", assessor=carla)
     unlocked.run(
-        lambda r: workflow.case_decline(
-            request=r, case=case, actor=carla, reason="not_verified", note=SECRET
+        lambda r: casework.case_decline(
+            keys=staff_keys(r), case=case, actor=carla, reason="not_verified", note=SECRET
         )
     )
     assert Case.objects.get(pk=case.pk).state == "declined"
@@ -87,7 +96,9 @@ def test_declining_with_a_note_keeps_the_note_encrypted_and_says_there_is_one(ca
 def test_empty_overlong_or_unstorable_notes_are_refused(carla, unlocked, text):
     case = case_in_state("received", assessor=carla)
     with pytest.raises(ValidationError):
-        unlocked.run(lambda r: workflow.note_add(request=r, case=case, actor=carla, text=text))
+        unlocked.run(
+            lambda r: casework.note_add(keys=staff_keys(r), case=case, actor=carla, text=text)
+        )
     assert not Note.objects.exists()
 
 
@@ -97,4 +108,4 @@ def test_an_auditor_cannot_write_notes(carla):
     audrey = make_staff(username="audrey", role=Role.AUDITOR, totp=False)
     case = case_in_state("received", assessor=carla)
     with pytest.raises(PermissionDenied):
-        workflow.note_add(request=None, case=case, actor=audrey, text=SECRET)
+        casework.note_add(case=case, actor=audrey, keys=StaffKeys(), text=SECRET)

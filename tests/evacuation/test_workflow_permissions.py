@@ -13,8 +13,8 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.models import Role
 from audit.models import AuditEvent
-from evacuation import workflow
 from evacuation.models import Case, FundingProposal
+from evacuation.services import casework
 from tests.factories import case_in_state, make_staff, vault_ready
 
 pytestmark = pytest.mark.django_db
@@ -61,31 +61,31 @@ def people():
 
 def act(action: str, case: Case, actor, people: dict):
     if action == "assess":
-        return workflow.case_assess(
+        return casework.case_assess(
             case=case, actor=actor, risk_level=2, verified_by="interview", support=["legal"]
         )
     if action == "decline":
-        return workflow.case_decline(request=None, case=case, actor=actor, reason="duplicate")
+        return casework.case_decline(case=case, actor=actor, reason="duplicate")
     if action == "propose_funding":
-        return workflow.funding_propose(
+        return casework.funding_propose(
             case=case, actor=actor, amount="900", currency="USD", purpose="visa"
         )
     if action == "approve_funding":
-        return workflow.funding_approve(case=case, actor=actor)
+        return casework.funding_approve(case=case, actor=actor)
     if action == "reject_funding":
-        return workflow.funding_reject(case=case, actor=actor, reason="amount_wrong")
+        return casework.funding_reject(case=case, actor=actor, reason="amount_wrong")
     if action == "cancel_funding":
-        return workflow.funding_cancel(case=case, actor=actor, reason="plans_changed")
+        return casework.funding_cancel(case=case, actor=actor, reason="plans_changed")
     if action == "confirm_relocation":
-        return workflow.case_confirm_relocation(
+        return casework.case_confirm_relocation(
             case=case, actor=actor, relocated_on=date.today(), region="caucasus"
         )
     if action == "withdraw":
-        return workflow.case_withdraw(case=case, actor=actor)
+        return casework.case_withdraw(case=case, actor=actor)
     if action == "take":
-        return workflow.case_take(case=case, actor=actor)
+        return casework.case_take(case=case, actor=actor)
     if action == "reassign":
-        return workflow.case_reassign(case=case, actor=actor, assignee=people["hank"])
+        return casework.case_reassign(case=case, actor=actor, assignee=people["hank"])
     raise AssertionError(action)
 
 

@@ -276,7 +276,6 @@ def test_actions_on_a_case_are_refused_to_everyone_the_table_does_not_name():
 
     from accounts.models import Role
     from evacuation.models import FundingProposal
-    from evacuation.workflow import case_version
     from tests.factories import case_in_state, make_staff
 
     world = build_world()
@@ -292,7 +291,7 @@ def test_actions_on_a_case_are_refused_to_everyone_the_table_does_not_name():
                 name: value.format(today=date.today().isoformat(), helper=helper.pk)
                 for name, value in form.items()
             }
-            data.update(seen_state=case.state, seen_version=case_version(case))
+            data.update(seen_state=case.state, seen_version=case.version)
             proposal = FundingProposal.objects.filter(case=case, status="pending").first()
             if proposal:
                 data["proposal"] = str(proposal.pk)

@@ -42,8 +42,8 @@ def _server(tmp_path: Path) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
-        "SAFE_PASSAGE_ENV": "test",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "SAFE_PASSAGE_ENV": "development",
         "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",

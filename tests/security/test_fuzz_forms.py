@@ -233,8 +233,7 @@ def test_a_password_guesser_is_locked_out_with_a_plain_page_not_a_crash(staff_me
 @FUZZ
 @given(form=mangled({"step": "message", "text": "Hello"}, ["step", "text", "file"]))
 def test_the_applicant_message_form_never_fails_and_stores_only_real_messages(a_case, form):
-    from evacuation.forms import MESSAGE_MAX_LENGTH
-    from evacuation.models import Message
+    from evacuation.models import MESSAGE_MAX_LENGTH, Message
 
     _reference, code = a_case
     before = Message.objects.count()

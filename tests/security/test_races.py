@@ -64,7 +64,6 @@ def test_32_staff_tabs_assessing_and_declining_one_case_at_once_change_it_exactl
     from audit.models import AuditEvent
     from audit.verify import verify_database
     from evacuation.models import Case
-    from evacuation.workflow import case_version
     from tests.factories import make_case, make_staff, verified_client
 
     staff = [
@@ -74,7 +73,7 @@ def test_32_staff_tabs_assessing_and_declining_one_case_at_once_change_it_exactl
     ]
     vault_ready(*staff)
     case = make_case(urgency="now")
-    seen = {"seen_state": case.state, "seen_version": case_version(case)}
+    seen = {"seen_state": case.state, "seen_version": case.version}
     tabs = [verified_client(staff[i % len(staff)]) for i in range(THREADS)]
     assess = {**seen, "risk_level": "4", "verified_by": "referee", "support": ["relocation"]}
     decline = {**seen, "reason": "duplicate"}

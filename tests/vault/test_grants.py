@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import VaultBrowser, make_staff, vault_ready
-from vault import staff
+from vault import session, staff
 from vault.errors import NoPersonalKey, VaultError, VaultLocked, WrongRecoverySecret
 from vault.models import OrgKeyGrant, StaffKey
-from vault.org import _grant_all_live, grant_from_recovery, grant_from_session, grant_revoke
+from vault.org import grant_from_recovery, grant_from_session, grant_revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_a_coordinator_with_an_unlocked_session_grants_without_anyones_password(
     dan = make_staff(username="dan", totp=False)
     browser = VaultBrowser(coordinator)
     browser.sign_in()
-    assert browser.run(lambda r: grant_from_session(r, grantee=dan)) == 1
+    assert browser.run(lambda r: grant_from_session(keys=session.staff_keys(r), grantee=dan)) == 1
     assert staff.has_grant(dan)
     assert VaultBrowser(dan).sign_in() is True
 
@@ -31,7 +31,7 @@ def test_granting_needs_an_unlocked_session(coordinator):
     dan = make_staff(username="dan", totp=False)
     browser = VaultBrowser(coordinator)  # never signed in
     with pytest.raises(VaultLocked):
-        browser.run(lambda r: grant_from_session(r, grantee=dan))
+        browser.run(lambda r: grant_from_session(keys=session.staff_keys(r), grantee=dan))
     assert not staff.has_grant(dan)
 
 
@@ -41,7 +41,7 @@ def test_a_staff_member_without_a_grant_cannot_pass_one_on(coordinator):
     browser = VaultBrowser(coordinator)
     browser.sign_in()
     with pytest.raises(VaultLocked):
-        browser.run(lambda r: grant_from_session(r, grantee=dan))
+        browser.run(lambda r: grant_from_session(keys=session.staff_keys(r), grantee=dan))
 
 
 def test_a_grant_is_sealed_to_one_person_and_cannot_be_moved_to_another(coordinator):
@@ -76,8 +76,15 @@ def test_revoking_removes_every_grant(coordinator):
     assert VaultBrowser(coordinator).sign_in() is False
 
 
+class _KeysOfAnotherVault:
+    """A session that holds a private key, but not the one whose public half is on record."""
+
+    def org_keys(self) -> dict[int, bytes]:
+        return {1: b"\x00" * 96}
+
+
 def test_a_private_key_that_does_not_match_the_public_key_on_record_is_never_granted(coordinator):
     vault_ready()
     with pytest.raises(VaultError, match="does not match"):
-        _grant_all_live(coordinator, {1: b"\x00" * 96}, via="recovery")
+        grant_from_session(keys=_KeysOfAnotherVault(), grantee=coordinator)
     assert not staff.has_grant(coordinator)

@@ -5,13 +5,12 @@ import uuid
 import pytest
 
 from tests.factories import VaultBrowser, make_staff, vault_ready
-from vault import cases, crypto
+from vault import cases, crypto, session
 from vault.errors import DecryptionFailed, VaultLocked
 from vault.models import CaseKey, OrgKey, OrgKeyGrant, RecoverySeal
 from vault.org import (
     org_key_rotate,
     org_keys_from_recovery,
-    rotate_from_session,
     rotation_reseal_batch,
     rotation_start,
 )
@@ -30,9 +29,7 @@ def make_cases(count: int) -> dict[str, tuple[str, bytes]]:
 
 
 def staff_reads(browser: VaultBrowser, uid: str, blob: bytes) -> bytes:
-    return browser.run(
-        lambda r: cases.case_cipher_for_staff(r, case_uid=uid).decrypt("intake", blob)
-    )
+    return browser.run(lambda r: session.staff_keys(r).case_cipher(uid).decrypt("intake", blob))
 
 
 def test_rotation_on_a_thousand_cases_keeps_every_case_readable_and_destroys_the_old_key():
@@ -65,7 +62,7 @@ def test_rotation_on_a_thousand_cases_keeps_every_case_readable_and_destroys_the
 
     def read_all(request):
         return [
-            cases.case_cipher_for_staff(request, case_uid=uid).decrypt("intake", blob)
+            session.staff_keys(request).case_cipher(uid).decrypt("intake", blob)
             for uid, (_, blob) in made.items()
         ]
 
@@ -116,7 +113,7 @@ def test_a_coordinators_unlocked_session_can_rotate_without_the_recovery_secret(
     made = make_cases(5)
     browser = VaultBrowser(alice)
     browser.sign_in()
-    rotation = browser.run(rotate_from_session)
+    rotation = browser.run(lambda r: org_key_rotate(org_keys=session.staff_keys(r).org_keys()))
     assert rotation.new_version == 2 and rotation.cases == 5
     # The recovery secret still works for the new version.
     assert set(org_keys_from_recovery(secret)) == {2}

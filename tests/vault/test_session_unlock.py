@@ -31,22 +31,20 @@ def case(alice):
 
 
 def open_case(uid, blob):
-    return lambda request: cases.case_cipher_for_staff(request, case_uid=uid).decrypt(
-        "intake", blob
-    )
+    return lambda request: session.staff_keys(request).case_cipher(uid).decrypt("intake", blob)
 
 
 def test_a_granted_staff_member_opens_cases_after_both_sign_in_steps(alice, case):
     browser = VaultBrowser(alice)
     assert browser.sign_in() is True
-    assert browser.run(session.is_unlocked) is True
+    assert browser.run(lambda r: session.staff_keys(r).is_unlocked()) is True
     assert browser.run(open_case(*case)) == b"Marker-ALICE"
 
 
 def test_the_password_step_alone_opens_nothing(alice, case):
     browser = VaultBrowser(alice)
     browser.run(lambda r: session.unlock_begin(r, user=alice, password=DEFAULT_PASSWORD))
-    assert browser.run(session.is_unlocked) is False
+    assert browser.run(lambda r: session.staff_keys(r).is_unlocked()) is False
     with pytest.raises(VaultLocked):
         browser.run(open_case(*case))
 
@@ -66,7 +64,7 @@ def test_the_key_cookie_is_httponly_strict_and_secure_when_sessions_are(alice, c
 def test_without_the_cookie_the_session_opens_nothing(alice, case):
     browser = VaultBrowser(alice)
     browser.sign_in()
-    assert browser.run(session.is_unlocked, with_cookies=False) is False
+    assert browser.run(lambda r: session.staff_keys(r).is_unlocked(), with_cookies=False) is False
     with pytest.raises(VaultLocked):
         browser.run(open_case(*case), with_cookies=False)
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Role
 from audit.models import AuditEvent
 from tests.factories import VaultBrowser, make_staff
-from vault import cases, staff
+from vault import cases, session, staff
 from vault.models import OrgKey, OrgKeyGrant, RecoveryKey
 
 pytestmark = pytest.mark.django_db
@@ -139,9 +139,7 @@ def test_recovery_works_after_every_staff_member_lost_their_key(tmp_path):
     assert "carol" not in out.getvalue()
     browser = VaultBrowser(bob)
     assert browser.sign_in("a brand new passphrase 1") is True
-    opened = browser.run(
-        lambda r: cases.case_cipher_for_staff(r, case_uid=uid).decrypt("intake", blob)
-    )
+    opened = browser.run(lambda r: session.staff_keys(r).case_cipher(uid).decrypt("intake", blob))
     assert opened == b"kept"
 
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.roles import CAPABILITIES
+from evacuation import rules
 from evacuation.models import Case
-from evacuation.models import case as case_module
 
 PERMISSION_CAPABILITY = {
-    case_module.may_assess: ("assess_case", ""),
-    case_module.may_decline: ("decline_case", ""),
-    case_module.may_approve_funding: (
+    rules.may_assess: ("assess_case", ""),
+    rules.may_decline: ("decline_case", ""),
+    rules.may_approve_funding: (
         "approve_funding",
         "not who assessed the case or proposed the funding",
     ),
-    case_module.may_cancel_funding: ("cancel_funding", ""),
-    case_module.may_confirm_relocation: ("confirm_relocation", ""),
-    case_module.may_withdraw: ("withdraw_case", "or the applicant with the receipt code"),
+    rules.may_cancel_funding: ("cancel_funding", ""),
+    rules.may_confirm_relocation: ("confirm_relocation", ""),
+    rules.may_withdraw: ("withdraw_case", "or the applicant with the receipt code"),
 }
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from django.core.management.base import BaseCommand, DjangoHelpFormatter
 
-from evacuation import retention
+from evacuation.services import retention
 
 SCHEDULE = """\
 Destroy the data of cases past their retention time: ended (relocated, declined, withdrawn)

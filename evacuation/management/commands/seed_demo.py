@@ -16,7 +16,7 @@ from accounts.models import Role, User
 from accounts.services import staff_create
 from evacuation.choices import ContactMethod, HelpNeeded, TravelDocuments, Urgency
 from evacuation.models import Case
-from evacuation.services import case_submit
+from evacuation.services.intake import case_submit
 
 DEMO_STAFF = (
     ("demo-caseworker", Role.CASEWORKER),

@@ -1,0 +1,127 @@
+"""The applicant's forms. They only validate; the messages tell a person what to change."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import EmailValidator
+from django.utils.translation import gettext_lazy as _
+
+from evacuation.choices import ContactMethod, HelpNeeded, TravelDocuments, Urgency
+from evacuation.models import MESSAGE_MAX_LENGTH
+
+PARTY_SIZE_MAX = 20
+
+
+def _required(message) -> dict:
+    return {"required": message}
+
+
+class IntakeForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name or alias we should use"),
+        help_text=_("It does not have to be your real name."),
+        max_length=200,
+        error_messages=_required(_("Please tell us what we should call you.")),
+    )
+    contact_method = forms.ChoiceField(
+        label=_("Safest way to reach you"),
+        choices=ContactMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Please choose how we can reach you safely.")),
+    )
+    contact_handle = forms.CharField(
+        label=_("Your number, username or address for that"),
+        help_text=_("For example a phone number or a Signal or Telegram username."),
+        max_length=200,
+        error_messages=_required(_("Please tell us the number, username or address to use.")),
+    )
+    country = forms.CharField(
+        label=_("Country you are in now"),
+        max_length=100,
+        error_messages=_required(_("Please tell us which country you are in now.")),
+    )
+    city = forms.CharField(
+        label=_("City or region you are in now"),
+        help_text=_("Only if it is safe to say."),
+        max_length=100,
+        required=False,
+    )
+    situation = forms.CharField(
+        label=_("What is happening, and who is threatening you?"),
+        help_text=_(
+            "Write as much or as little as you feel safe writing (up to 5,000 characters)."
+        ),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages=_required(_("Please tell us briefly what is happening.")),
+    )
+    urgency = forms.ChoiceField(
+        label=_("How urgent is it?"),
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Please choose how urgent it is.")),
+    )
+    party_size = forms.IntegerField(
+        label=_("How many people would travel, including you?"),
+        min_value=1,
+        max_value=PARTY_SIZE_MAX,
+        initial=1,
+        error_messages={
+            "required": _("Please tell us how many people would travel, including you."),
+            "invalid": _("Please write the number of people as a whole number, for example 2."),
+            "min_value": _("The number of people must be at least 1 (you)."),
+            "max_value": _(
+                "For more than %(limit_value)s people, write 20 here and explain in the "
+                "description."
+            ),
+        },
+    )
+    travel_documents = forms.ChoiceField(
+        label=_("Travel documents"),
+        choices=TravelDocuments.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Please tell us which travel documents you have.")),
+    )
+    help_needed = forms.MultipleChoiceField(
+        label=_("What help do you need?"),
+        help_text=_("Choose everything that applies."),
+        choices=HelpNeeded.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=_required(_("Please choose at least one kind of help.")),
+    )
+    voucher = forms.CharField(
+        label=_("A person or organisation who can vouch for you (optional)"),
+        help_text=_("A name and a way to reach them. We contact them carefully, only to check."),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that my answers are kept encrypted for as long as described above."),
+        error_messages=_required(
+            _("We can only accept your request if you agree to how it is kept.")
+        ),
+    )
+
+    def clean_contact_handle(self) -> str:
+        handle = self.cleaned_data["contact_handle"].strip()
+        if self.data.get("contact_method") == ContactMethod.EMAIL:
+            EmailValidator(message=_("This does not look like an e-mail address."))(handle)
+        return handle
+
+
+class ReceiptCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Your receipt code"),
+        max_length=64,
+        error_messages=_required(_("Please enter your receipt code.")),
+    )
+
+
+class ApplicantMessageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=MESSAGE_MAX_LENGTH,
+        error_messages=_required(_("Write a message first.")),
+    )

@@ -1,0 +1,143 @@
+"""Messages and files between staff and the applicant.
+
+Text and files are stored only as ciphertext under the case key: staff seal with the cipher their
+unlocked session opens (`StaffKeys.case_cipher`), the applicant with the one their receipt code
+opens. Every message, upload and download is an audit event carrying only its direction and kind,
+in the same transaction as the row or the decryption it describes. (Reading the thread and the
+file list is in evacuation.selectors.thread.)
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
+
+from audit.actions import Action
+from evacuation import rules
+from evacuation.files import sandbox, sanitise
+from evacuation.models import MESSAGE_MAX_LENGTH, Attachment, Case, Direction, Message
+from evacuation.selectors.thread import FileRow, file_row
+from evacuation.services.events import case_event
+from vault.cases import CaseCipher
+
+
+def _checked_text(text: str) -> str:
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise ValidationError(_("Write a message first."), code="empty")
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise ValidationError(
+            _("A message can be at most %(limit)s characters.") % {"limit": MESSAGE_MAX_LENGTH},
+            code="too_long",
+        )
+    return text
+
+
+def _refuse_if_purged(case: Case) -> None:
+    if case.is_purged:
+        raise ValidationError(_("The data of this request has been deleted."), code="purged")
+
+
+def _lock_unpurged(case: Case) -> None:
+    """Locks the case row and checks again: a purge that ran since the page was loaded has
+    shredded the key, and a row written after it would be stray ciphertext on a purged case."""
+    locked = Case.objects.select_for_update().only("id", "purged_at").get(pk=case.pk)
+    _refuse_if_purged(locked)
+
+
+def _actor_fields(case: Case, actor) -> tuple[str, dict]:
+    """Direction and the activity stamp a new message or file sets on the case."""
+    now = timezone.now()
+    if actor == rules.APPLICANT:
+        case.last_applicant_activity_at = now
+        return Direction.FROM_APPLICANT, {"last_applicant_activity_at": now}
+    rules.check("message", case, actor)
+    case.last_staff_action_at = now
+    return Direction.TO_APPLICANT, {"last_staff_action_at": now}
+
+
+def message_to_applicant(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message:
+    """A staff member (who may message_applicant) writes; `cipher` from their unlocked session."""
+    return _message_add(case=case, cipher=cipher, actor=actor, text=text)
+
+
+def message_from_applicant(*, case: Case, cipher: CaseCipher, text: str) -> Message:
+    """The code holder writes; `cipher` opened with their receipt code."""
+    return _message_add(case=case, cipher=cipher, actor=rules.APPLICANT, text=text)
+
+
+@sensitive_variables()
+def _message_add(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message:
+    text = _checked_text(text)
+    _refuse_if_purged(case)
+    direction, stamp = _actor_fields(case, actor)
+    with transaction.atomic():
+        _lock_unpurged(case)
+        message = Message(
+            case=case, direction=direction, author=None if actor == rules.APPLICANT else actor
+        )
+        message.body = cipher.encrypt_text(message.purpose, text)
+        message.save()
+        Case.objects.filter(pk=case.pk).update(**stamp)
+        case_event(case, Action.MESSAGE_SENT, actor=actor, data={"direction": direction})
+    return message
+
+
+@sensitive_variables()
+def attachment_add(*, case: Case, cipher: CaseCipher, actor, data: bytes) -> Attachment:
+    """Cleans (evacuation.files, in a limited child process), seals and stores one file.
+    Raises sanitise.FileRefused."""
+    _refuse_if_purged(case)
+    cleaned = sandbox.sanitise_isolated(data)
+    direction, stamp = _actor_fields(case, actor)
+    with transaction.atomic():
+        # Serialises uploads too, so two at once cannot both squeeze under the cap.
+        _lock_unpurged(case)
+        stored = case.attachments.aggregate(total=Sum("size"))["total"] or 0
+        sanitise.case_files_room_check(stored_bytes=stored, new_bytes=cleaned.size)
+        attachment = Attachment(
+            case=case,
+            direction=direction,
+            uploaded_by=None if actor == rules.APPLICANT else actor,
+            kind=cleaned.kind,
+            size=cleaned.size,
+        )
+        attachment.blob = cipher.seal_file(attachment.purpose, cleaned.data)
+        attachment.save()
+        Case.objects.filter(pk=case.pk).update(**stamp)
+        case_event(
+            case,
+            Action.FILE_UPLOADED,
+            actor=actor,
+            data={
+                "direction": direction,
+                "kind": cleaned.kind,
+                "size_kib": -(-cleaned.size // 1024),
+            },
+        )
+    return attachment
+
+
+@sensitive_variables()
+def attachment_open(*, case: Case, cipher: CaseCipher, actor, uid: str) -> tuple[FileRow, bytes]:
+    """Decrypts one of the case's files for download, recording it in the same transaction.
+
+    Raises Attachment.DoesNotExist for a file of another case (or none)."""
+    if actor != rules.APPLICANT:
+        rules.check("download", case, actor)
+    attachment = case.attachments.get(uid=uid)
+    with transaction.atomic():
+        data = cipher.open_file(attachment.purpose, bytes(attachment.blob))
+        case_event(case, Action.FILE_DOWNLOADED, actor=actor, data={"kind": attachment.kind})
+    number = case.attachments.filter(created_at__lte=attachment.created_at).count()
+    return file_row(attachment, number), data
+
+
+def messages_mark_read(*, case: Case) -> int:
+    return case.messages.filter(direction=Direction.FROM_APPLICANT, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

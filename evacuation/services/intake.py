@@ -1,0 +1,71 @@
+"""A request arrives: the applicant's answers sealed under a new case key, one audit event."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from audit.actions import Action
+from evacuation.models import Case, reference_new
+from evacuation.services.events import case_event
+from vault import cases as vault_cases
+
+PAYLOAD_PURPOSE = "intake"
+PAYLOAD_VERSION = 1
+# Personal fields of the intake form; all of them go into the encrypted payload only.
+PAYLOAD_FIELDS = (
+    "name",
+    "contact_method",
+    "contact_handle",
+    "country",
+    "city",
+    "situation",
+    "party_size",
+    "travel_documents",
+    "help_needed",
+    "voucher",
+)
+
+
+@sensitive_variables()
+def case_submit(*, form_data: dict[str, Any]) -> tuple[Case, str]:
+    """Creates a case in `received`; returns it with the receipt code, which is never stored."""
+    payload = {"v": PAYLOAD_VERSION, **{name: form_data.get(name) for name in PAYLOAD_FIELDS}}
+    plaintext = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    receipt_code = vault_cases.receipt_code_new()
+    uid = uuid.uuid4()
+    with transaction.atomic():
+        cipher = vault_cases.case_key_create(case_uid=str(uid), receipt_code=receipt_code)
+        case = Case(
+            uid=uid,
+            urgency=form_data["urgency"],
+            receipt_lookup=vault_cases.receipt_lookup(receipt_code),
+            payload=cipher.encrypt(PAYLOAD_PURPOSE, plaintext),
+        )
+        _save_with_fresh_reference(case)
+        case_event(case, Action.CASE_RECEIVED, actor="applicant", data={"urgency": case.urgency})
+    return case, receipt_code
+
+
+def _save_with_fresh_reference(case: Case, attempts: int = 5) -> None:
+    # 31^6 references make a clash rare; the unique index makes it harmless.
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                case.save(force_insert=True)
+            return
+        except IntegrityError:
+            if attempt == attempts - 1 or Case.objects.filter(uid=case.uid).exists():
+                raise
+            case.reference = reference_new()
+
+
+def case_status_viewed(*, case: Case) -> None:
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(last_applicant_activity_at=timezone.now())
+        case_event(case, Action.CASE_STATUS_VIEWED, actor="applicant")

@@ -1,0 +1,74 @@
+"""Opening a case: staff decrypt what the applicant wrote, for a stated reason, on the record."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
+
+from audit.actions import Action
+from evacuation import rules
+from evacuation.choices import OpenReason
+from evacuation.models import Case, Note
+from evacuation.selectors.thread import OpenedMessage, case_thread
+from evacuation.services.correspondence import messages_mark_read
+from evacuation.services.events import case_event
+from evacuation.services.intake import PAYLOAD_PURPOSE
+from vault.errors import VaultError
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from vault.session import StaffKeys
+
+
+@dataclass(frozen=True)
+class OpenedNote:
+    author: str
+    created_at: datetime
+    text: str
+    readable: bool  # False: the ciphertext did not open (damaged or from another case)
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    """Everything one audited opening shows: the intake, the notes and the thread, decrypted."""
+
+    intake: dict[str, Any]
+    notes: list[OpenedNote] = field(default_factory=list)
+    messages: list[OpenedMessage] = field(default_factory=list)
+
+
+@sensitive_variables()
+def case_open(*, case: Case, actor: User, keys: StaffKeys, reason: str) -> OpenedCase:
+    """Decrypts the intake, the notes and the messages for one staff member, for a stated
+    reason, and records that it happened (one CASE_OPENED event covers them all). The
+    applicant's messages count as read from then on.
+
+    Raises vault.errors.VaultLocked (nothing recorded) when this session cannot open case keys.
+    """
+    rules.check("open", case, actor)
+    if reason not in OpenReason.values:
+        raise ValueError("unknown reason")
+    with transaction.atomic():
+        cipher = keys.case_cipher(str(case.uid))
+        plaintext = cipher.decrypt(PAYLOAD_PURPOSE, bytes(case.payload))
+        notes = [_note_open(cipher, note) for note in case.notes.select_related("author")]
+        thread = case_thread(case=case, cipher=cipher)
+        messages_mark_read(case=case)
+        case_event(case, Action.CASE_OPENED, actor=actor, data={"reason": reason})
+    return OpenedCase(intake=json.loads(plaintext), notes=notes, messages=thread)
+
+
+@sensitive_variables()
+def _note_open(cipher, note: Note) -> OpenedNote:
+    try:
+        text, readable = cipher.decrypt_text(note.purpose, bytes(note.body)), True
+    except VaultError:
+        text, readable = "", False
+    return OpenedNote(
+        author=note.author.username, created_at=note.created_at, text=text, readable=readable
+    )

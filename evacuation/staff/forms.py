@@ -1,0 +1,275 @@
+"""Forms for the staff pages. They validate the input; the rules (who may, the funding cap) are
+those of evacuation.rules, which the services ask again under the row lock.
+
+Every form that changes a case carries what its user saw (`seen_state`, `seen_version`) so a
+case that changed in the meantime is refused instead of being changed blind.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from evacuation import rules
+from evacuation.choices import (
+    DeclineReason,
+    FundingCancelReason,
+    FundingPurpose,
+    HoldReason,
+    OpenReason,
+    Region,
+    RiskLevel,
+    Support,
+    Urgency,
+    VerifiedBy,
+)
+from evacuation.models import MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH, State
+from evacuation.selectors.case_page import assignable_staff
+
+
+def _required(message) -> dict:
+    return {"required": message}
+
+
+class CaseSeenForm(forms.Form):
+    """What the person saw when the page was drawn; the view compares it with the case now."""
+
+    seen_state = forms.CharField(widget=forms.HiddenInput, max_length=20)
+    seen_version = forms.CharField(widget=forms.HiddenInput, max_length=32)
+
+    @classmethod
+    def intro(cls, pending) -> str:
+        """A line the page shows above the form: what exactly is being decided."""
+        return ""
+
+    def __init__(self, *args, case=None, pending=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if case is not None and not self.is_bound:
+            self.initial.setdefault("seen_state", case.state)
+            self.initial.setdefault("seen_version", case.version)
+
+
+class AssessForm(CaseSeenForm):
+    risk_level = forms.TypedChoiceField(
+        label=_("Risk level"),
+        choices=RiskLevel.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Choose a risk level from 1 to 4.")),
+    )
+    verified_by = forms.ChoiceField(
+        label=_("How the request was verified"),
+        choices=VerifiedBy.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Choose how the request was verified.")),
+    )
+    support = forms.MultipleChoiceField(
+        label=_("Support recommended"),
+        choices=Support.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=_required(_("Choose at least one kind of support to recommend.")),
+    )
+
+
+class DeclineForm(CaseSeenForm):
+    reason = forms.ChoiceField(
+        label=_("Why is the request declined?"),
+        choices=DeclineReason.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Choose why the request is declined.")),
+    )
+    note = forms.CharField(
+        label=_("Internal note (optional)"),
+        help_text=_("Stored encrypted; only staff who open the case can read it."),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ProposeFundingForm(CaseSeenForm):
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={
+            "required": _("Enter the amount."),
+            "invalid": _("Enter the amount as a number, for example 1500.00."),
+            "min_value": _("The amount must be more than zero."),
+            "max_decimal_places": _("Use at most two decimal places."),
+            "max_digits": _("The amount is too large."),
+            "max_whole_digits": _("The amount is too large."),
+        },
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"),
+        error_messages=_required(_("Choose the currency.")),
+    )
+    purpose = forms.ChoiceField(
+        label=_("What the money is for"),
+        choices=FundingPurpose.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Choose what the money is for.")),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [(code, code) for code in rules.funding_currencies()]
+        self.fields["amount"].help_text = _(
+            "At most %(cap)s in one proposal; a coordinator who did not assess or propose "
+            "must approve it."
+        ) % {"cap": f"{rules.funding_cap():,.2f}"}
+
+    def clean_amount(self) -> Decimal:
+        return rules.funding_amount(self.cleaned_data["amount"])
+
+
+class ProposalForm(CaseSeenForm):
+    """Approving names the proposal its approver saw, so a different one is never approved."""
+
+    proposal = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, pending=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if pending is not None and not self.is_bound:
+            self.initial.setdefault("proposal", pending.pk)
+
+    @classmethod
+    def intro(cls, pending) -> str:
+        if pending is None:
+            return ""
+        return _("%(amount)s %(currency)s for %(purpose)s, proposed by %(who)s.") % {
+            "amount": number_format(pending.amount, decimal_pos=2, force_grouping=True),
+            "currency": pending.currency,
+            "purpose": FundingPurpose(pending.purpose).label,
+            "who": pending.proposed_by.username,
+        }
+
+
+class RejectFundingForm(ProposalForm):
+    reason = forms.ChoiceField(
+        label=_("Why is the proposal taken back?"),
+        choices=FundingCancelReason.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Choose a reason.")),
+    )
+
+
+class CancelFundingForm(CaseSeenForm):
+    reason = forms.ChoiceField(
+        label=_("Why is the funding cancelled?"),
+        choices=FundingCancelReason.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Choose why the funding is cancelled.")),
+    )
+
+
+class RelocationForm(CaseSeenForm):
+    relocated_on = forms.DateField(
+        label=_("Date the person arrived"),
+        help_text=_("Year-month-day, for example 2025-03-31."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={
+            "required": _("Enter the date of the relocation."),
+            "invalid": _("Enter the date as year-month-day, for example 2025-03-31."),
+        },
+    )
+    region = forms.ChoiceField(
+        label=_("Region (never an address)"),
+        choices=Region.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Choose the region the person moved to.")),
+    )
+
+
+class WithdrawForm(CaseSeenForm):
+    confirm = forms.BooleanField(
+        label=_("The applicant asked us to withdraw this request."),
+        error_messages=_required(
+            _("Withdraw only when the applicant asked for it: tick the box to confirm.")
+        ),
+    )
+
+
+class TakeForm(CaseSeenForm):
+    pass
+
+
+class ReassignForm(CaseSeenForm):
+    assignee = forms.ModelChoiceField(
+        label=_("Give this case to"),
+        queryset=None,
+        required=False,
+        empty_label=_("Nobody (back to the unassigned queue)"),
+        error_messages={"invalid_choice": _("Choose an active caseworker or coordinator.")},
+    )
+
+    def __init__(self, *args, case=None, **kwargs) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["assignee"].queryset = assignable_staff()
+        if case is not None and not self.is_bound:
+            self.initial.setdefault("assignee", case.assignee_id)
+
+
+class NoteForm(CaseSeenForm):
+    text = forms.CharField(
+        label=_("Internal note"),
+        help_text=_(
+            "Staff only, stored encrypted. The applicant never sees it. Write what colleagues "
+            "need to know; it is shown only when the case is opened."
+        ),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=_required(_("Write the note first.")),
+    )
+
+
+class OpenCaseForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why are you opening this case?"),
+        choices=OpenReason.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Choose a reason: every opening is recorded with it.")),
+    )
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Message to the applicant"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=MESSAGE_MAX_LENGTH,
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("File (photo or PDF)"))
+
+
+class HoldForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why keep it"), choices=HoldReason.choices)
+
+
+QUEUE_STATE_CHOICES = [
+    ("open", _("Open cases")),
+    *State.choices,
+    ("all", _("All cases")),
+]
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's GET filters. Anything unknown falls back to the default view."""
+
+    state = forms.ChoiceField(label=_("State"), choices=QUEUE_STATE_CHOICES, required=False)
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=[("", _("Any urgency")), *Urgency.choices],
+        required=False,
+    )
+    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+    unassigned = forms.BooleanField(label=_("Unassigned"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)

@@ -1,0 +1,293 @@
+"""Staff pages for cases. The 2FA middleware guards /staff/; these views check the role.
+
+Each action on a case is its own POST URL that redirects back to the case page (PRG). Which
+actions a person is offered is asked of evacuation.rules, never decided by a template; the
+actions themselves are declared once in evacuation.staff.actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods, require_POST
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from accounts.decorators import capability_required
+from evacuation import rules
+from evacuation.applicant.forms import IntakeForm
+from evacuation.choices import ContactMethod, HelpNeeded, HoldReason, State, TravelDocuments
+from evacuation.models import NOTE_MAX_LENGTH, Case, FundingProposal, ProposalStatus
+from evacuation.selectors import case_page, thread, timeline
+from evacuation.selectors import queue as queue_selectors
+from evacuation.services import opening, retention
+from evacuation.staff import forms
+from evacuation.staff.actions import BY_NAME, ActionCall, StaffAction
+from vault.errors import VaultError, VaultLocked
+from vault.session import staff_keys
+
+CASE_CHANGED = gettext_lazy("This case changed while you were looking — reload it.")
+
+
+# --- the queue and the approvals list ------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("view_cases")
+def queue(request: HttpRequest) -> HttpResponse:
+    form = forms.QueueFilterForm(request.GET or None)
+    filters = queue_selectors.QueueFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = queue_selectors.QueueFilters(
+            state=data["state"] or "open",
+            urgency=data["urgency"],
+            mine=data["mine"],
+            unassigned=data["unassigned"],
+            overdue=data["overdue"],
+        )
+    elif request.GET:
+        form = forms.QueueFilterForm()  # unknown values: the default view, no errors
+    cases = queue_selectors.cases_for_queue(user=request.user, filters=filters)
+    counts = queue_selectors.queue_counts()
+    paginator = Paginator(cases, queue_selectors.QUEUE_PAGE_SIZE)
+    if filters.only_by_state and filters.state in counts:
+        paginator.count = counts[filters.state]  # already counted: no second COUNT(*)
+    page = paginator.get_page(request.GET.get("page"))
+    state_counts = [
+        {"value": "open", "label": _("Open"), "count": counts["open"]},
+        *[
+            {"value": value, "label": label, "count": counts[value]}
+            for value, label in State.choices
+        ],
+        {"value": "all", "label": _("All"), "count": counts["all"]},
+    ]
+    may_approve = request.user.may("approve_funding")
+    context = {
+        "page": page,
+        "rows": queue_selectors.queue_rows(page.object_list),
+        "select_filters": [form["state"], form["urgency"]],
+        "checkbox_filters": [form["mine"], form["unassigned"], form["overdue"]],
+        "filters": filters,
+        "counts": counts,
+        "state_counts": state_counts,
+        "may_approve": may_approve,
+        "waiting": queue_selectors.proposals_waiting_count() if may_approve else 0,
+        "assess_within_hours": settings.ASSESS_WITHIN_HOURS,
+        "stale_after_days": settings.STALE_AFTER_DAYS,
+    }
+    return render(request, "evacuation/staff/queue.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+@capability_required("approve_funding")
+def approvals(request: HttpRequest) -> HttpResponse:
+    page = Paginator(queue_selectors.proposals_waiting(), queue_selectors.QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = queue_selectors.proposal_rows(list(page.object_list), user=request.user)
+    return render(request, "evacuation/staff/approvals.html", {"page": page, "rows": rows})
+
+
+# --- the case page -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("view_cases")
+@sensitive_variables()
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """Facts on GET; the decrypted intake and notes only in the answer to an "Open" POST."""
+    if request.method != "POST":
+        return _case_page(request, reference)
+    case = case_page.case_for_opening(reference=reference)
+    if not rules.allows("open", case, request.user):
+        raise PermissionDenied
+    form = forms.OpenCaseForm(request.POST)
+    extra: dict[str, Any] = {"open_form": form}
+    if form.is_valid():
+        try:
+            opened = opening.case_open(
+                case=case,
+                actor=request.user,
+                keys=staff_keys(request),
+                reason=form.cleaned_data["reason"],
+            )
+            extra["intake"] = intake_for_display(opened.intake)
+            extra["notes"] = opened.notes
+            extra["thread"] = opened.messages
+        except VaultLocked:
+            extra["locked"] = True
+        except VaultError:
+            extra["unreadable"] = True
+    return _case_page(request, reference, extra=extra)
+
+
+@require_POST
+@capability_required("view_cases")
+@sensitive_post_parameters("note", "text")
+@sensitive_variables()
+def case_act(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    """One declared action (evacuation.staff.actions), run through its service."""
+    spec = BY_NAME[action]
+    case = case_page.case_for_action(reference=reference)
+    if rules.refusal(action, case, request.user) == rules.NOT_YOU:
+        raise PermissionDenied
+    if not _still_as_seen(request, case):
+        return _changed(request, reference, spec)
+    form = spec.form(request.POST, auto_id=f"{action}-%s")
+    if not form.is_valid():
+        return _case_page(request, reference, bound={action: form})
+    call = ActionCall(
+        case=case, actor=request.user, keys=staff_keys(request), data=form.cleaned_data
+    )
+    try:
+        spec.run(call)
+    except (ConcurrentTransition, TransitionNotAllowed):  # CaseChanged is a ConcurrentTransition
+        return _changed(request, reference, spec)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _case_page(request, reference, bound={action: form})
+    messages.success(request, spec.done)
+    return redirect("evacuation_staff:case", reference=reference)
+
+
+def _still_as_seen(request: HttpRequest, case: Case) -> bool:
+    return (
+        request.POST.get("seen_state") == case.state
+        and request.POST.get("seen_version") == case.version
+    )
+
+
+def _changed(request: HttpRequest, reference: str, spec: StaffAction) -> HttpResponse:
+    """409 with the case as it is now. A note's text is kept so nobody has to type it again."""
+    messages.error(request, CASE_CHANGED)
+    keep = {}
+    if spec.keeps:
+        keep[spec.name] = {spec.keeps: request.POST.get(spec.keeps, "")[:NOTE_MAX_LENGTH]}
+    return _case_page(request, reference, keep=keep, status=409)
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    name: str
+    url: str
+    title: str
+    button: str
+    danger: bool
+    form: Any
+    intro: str
+
+
+def _case_page(
+    request: HttpRequest,
+    reference: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    bound: dict[str, Any] | None = None,
+    keep: dict[str, dict[str, str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    case = case_page.case_for_page(reference=reference)
+    proposals = case_page.case_proposals(case=case)
+    pending = next((p for p in proposals if p.status == ProposalStatus.PENDING), None)
+    actions = [
+        _action_form(spec, case, pending, (bound or {}).get(spec.name), (keep or {}).get(spec.name))
+        for spec in BY_NAME.values()
+        if rules.allows(spec.name, case, user, pending=pending)
+    ]
+    history, history_cut = timeline.case_timeline(case=case)
+    context = {
+        "case": case,
+        "fact_rows": case_page.case_fact_rows(case),
+        "actions": actions,
+        "proposals": [_proposal_row(p) for p in proposals],
+        "timeline": history,
+        "timeline_cut": history_cut,
+        "timeline_limit": timeline.TIMELINE_LIMIT,
+        "may_open": rules.allows("open", case, user),
+        "open_form": forms.OpenCaseForm(),
+        "note_count": case.notes.count(),
+        "files": thread.case_files(case=case),
+        "may_message": rules.allows("message", case, user),
+        "may_download": rules.allows("download", case, user),
+        "message_form": forms.MessageForm(),
+        "upload_form": forms.UploadForm(),
+        "may_hold": rules.allows("hold", case, user),
+        "hold_form": forms.HoldForm(),
+        "deletion_date": retention.deletion_date(case),
+        "hold_label": HoldReason(case.hold_reason).label if case.hold_reason else "",
+        **(extra or {}),
+    }
+    return render(request, "evacuation/staff/case.html", context, status=status)
+
+
+def _action_form(
+    spec: StaffAction,
+    case: Case,
+    pending: FundingProposal | None,
+    bound: Any | None,
+    keep: dict[str, str] | None,
+) -> ActionForm:
+    if bound is None:
+        bound = spec.form(
+            case=case, pending=pending, initial=dict(keep or {}), auto_id=f"{spec.name}-%s"
+        )
+    return ActionForm(
+        name=spec.name,
+        url=reverse(f"evacuation_staff:{spec.url_name}", args=[case.reference]),
+        title=str(spec.title),
+        button=str(spec.button),
+        danger=spec.danger,
+        form=bound,
+        intro=spec.form.intro(pending),
+    )
+
+
+def _proposal_row(proposal: FundingProposal) -> dict[str, Any]:
+    return {
+        "amount": number_format(proposal.amount, decimal_pos=2, force_grouping=True),
+        "currency": proposal.currency,
+        "purpose": proposal.get_purpose_display(),
+        "status": proposal.get_status_display(),
+        "pending": proposal.status == ProposalStatus.PENDING,
+        "proposed_by": proposal.proposed_by.username,
+        "proposed_at": proposal.proposed_at,
+        "decided_by": proposal.decided_by.username if proposal.decided_by else "",
+        "decided_at": proposal.decided_at,
+        "cancel_reason": proposal.get_cancel_reason_display() if proposal.cancel_reason else "",
+    }
+
+
+_CHOICE_LABELS = {
+    "contact_method": dict(ContactMethod.choices),
+    "travel_documents": dict(TravelDocuments.choices),
+    "help_needed": dict(HelpNeeded.choices),
+}
+
+
+def intake_for_display(intake: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) pairs in the order the applicant's form asked them, codes as words."""
+    rows = []
+    for name, field in IntakeForm.base_fields.items():
+        if name == "consent" or name not in intake:
+            continue
+        value = intake[name]
+        labels = _CHOICE_LABELS.get(name)
+        if labels and isinstance(value, list):
+            value = "; ".join(str(labels.get(v, v)) for v in value)
+        elif labels:
+            value = labels.get(value, value)
+        rows.append((str(field.label), "" if value is None else str(value)))
+    return rows

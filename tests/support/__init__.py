@@ -1,0 +1,1 @@
+"""Test-only Django app: installed by tests/settings.py, never by config/settings.py."""
