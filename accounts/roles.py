@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 
 class Role(models.TextChoices):
@@ -41,7 +36,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
-def may(user: User, capability: str) -> bool:
+def may(user, capability: str) -> bool:
+    """Whether `user` (an accounts.models.User) may use `capability`."""
     if not (user.is_authenticated and user.is_active):
         return False
     return user.role in CAPABILITIES[capability]

@@ -33,13 +33,13 @@ scripts/ensure_chromium.sh
 step "security scanners"
 scripts/scan.sh
 
-step "tests on SQLite"
+step "tests on SQLite, with the browser tests"
 unset DATABASE_URL
 .venv/bin/pytest -q
 
-step "tests on PostgreSQL"
+step "tests on PostgreSQL (browser tests ran once, above)"
 if scripts/ensure_postgres.sh; then
-  DATABASE_URL="$PG_URL" .venv/bin/pytest -q
+  DATABASE_URL="$PG_URL" .venv/bin/pytest -q -m "not browser"
 else
   if [ "$CI" = "true" ]; then
     echo "PostgreSQL is not available and CI=true: failing."
