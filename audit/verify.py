@@ -14,7 +14,6 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO
 
@@ -22,15 +21,22 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.utils.translation import gettext as _
 
 from audit import signing
-from audit.chain import GENESIS_HASH, HASHED_FIELDS
+from audit.chain import (
+    EVENT_FIELDS,
+    GENESIS_HASH,
+    ROW_FIELDS,
+    Kind,
+    canonical_event,
+    canonical_json,
+    event_values,
+)
 
 EXPORT_FORMAT = "safe-passage-audit/v1"
 CHUNK_SIZE = 5000
 
-# Same settings as audit.chain; a local name keeps the inner loop free of attribute lookups.
-_encode = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-).encode
+_SEQUENCE_AT, _PREV_HASH_AT, _HASH_AT = (
+    ROW_FIELDS.index(name) for name in ("sequence", "prev_hash", "hash")
+)
 
 
 @dataclass
@@ -86,10 +92,9 @@ def verify_rows(
     contiguous: bool = True,
     result: VerifyResult | None = None,
 ) -> VerifyResult:
-    """Checks rows given in sequence order as tuples in `HASHED_FIELDS` order plus the hash,
-    with created_at in its canonical text form and data as JSON text; `sequence` and
-    `actor_id` are ints (actor_id may be None), everything else str. `events_sql()` and
-    `verify_file()` make such tuples.
+    """Checks rows given in sequence order as tuples in `ROW_FIELDS` order, created_at in its
+    canonical text form and JSON fields as JSON text in any formatting: `events_sql()`,
+    `verify_file()` and `audit.chain.event_row()` make such tuples.
 
     contiguous=False accepts gaps between rows (a filtered export): each row's own hash and the
     links between neighbours that are both present are still checked.
@@ -109,35 +114,20 @@ def verify_rows(
         if problem:
             return result.fail(0, problem)
 
+    # Local names keep the inner loop free of global and attribute lookups.
     sha256 = hashlib.sha256
-    q = encode_basestring
-    # Data values repeat a lot (reason codes, urgencies); a bounded cache saves re-encoding.
-    canonical_data: dict[str, str] = {}
+    encode = canonical_event
+    sequence_at, prev_hash_at, hash_at = _SEQUENCE_AT, _PREV_HASH_AT, _HASH_AT
+    # A bound dict lookup: half the cost of a call to functools.lru_cache on a hit.
+    canonical_data = _CanonicalJsonCache().__getitem__
     expected = 1
     previous = GENESIS_HASH
     checked = 0
     gaps = 0
     sequence = 0
     digest = GENESIS_HASH
-    for (
-        sequence,
-        created_at,
-        actor_id,
-        actor_kind,
-        actor_role,
-        action,
-        target_type,
-        target_ref,
-        data_text,
-        prev_hash,
-        digest,
-    ) in rows:
-        data_json = canonical_data.get(data_text)
-        if data_json is None:
-            data_json = _encode(json.loads(data_text))
-            if len(canonical_data) > 10_000:
-                canonical_data.clear()
-            canonical_data[data_text] = data_json
+    for row in rows:
+        sequence, prev_hash, digest = row[sequence_at], row[prev_hash_at], row[hash_at]
         if sequence != expected:
             if sequence < expected:
                 return result.fail(
@@ -155,20 +145,7 @@ def verify_rows(
                 sequence,
                 _("its previous-hash link does not match the hash of the event before it."),
             )
-        # The canonical encoding of audit.chain.event_hash, written out for speed: sorted keys,
-        # no whitespace, strings escaped by the json module's own (C) function. A property test
-        # holds the two equal.
-        computed = sha256(
-            (
-                f'{{"action":{q(action)},'
-                f'"actor_id":{"null" if actor_id is None else actor_id},'
-                f'"actor_kind":{q(actor_kind)},"actor_role":{q(actor_role)},'
-                f'"created_at":{q(created_at)},"data":{data_json},"prev_hash":{q(prev_hash)},'
-                f'"sequence":{sequence},"target_ref":{q(target_ref)},'
-                f'"target_type":{q(target_type)}}}'
-            ).encode()
-        ).hexdigest()
-        if computed != digest:
+        if sha256(encode(row, canonical_data)).hexdigest() != digest:
             return result.fail(sequence, _("its contents do not match its hash (edited)."))
         if sequence in pending:
             problem = _checkpoints_check(pending.pop(sequence), digest, public_key, result)
@@ -197,6 +174,17 @@ def verify_rows(
             % {"gaps": gaps}
         )
     return result
+
+
+class _CanonicalJsonCache(dict):
+    """Stored JSON text to canonical JSON text. Data values repeat a lot (reason codes,
+    urgencies), so most events skip re-encoding; bounded to keep memory constant."""
+
+    def __missing__(self, text: str) -> str:
+        if len(self) >= 10_000:
+            self.clear()
+        canonical = self[text] = canonical_json(json.loads(text))
+        return canonical
 
 
 def _checkpoints_check(
@@ -286,18 +274,20 @@ def events_sql(vendor: str) -> str:
     (server-side) cursor, no model instances; the database writes the times as text."""
     if vendor == "postgresql":
         created = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
-        data = "data::text"
+        json_text = "{}::text"
     else:
         # Django keeps UTC in SQLite as "YYYY-MM-DD HH:MM:SS[.ffffff]"; text, not a datetime.
         created = (
             "replace(CAST(created_at AS TEXT), ' ', 'T') || CASE WHEN length(created_at) = 19 "
             "THEN '.000000' ELSE '' END || '+00:00'"
         )
-        data = "data"
-    return (
-        f"SELECT sequence, {created}, actor_id, actor_kind, actor_role, action, target_type, "  # noqa: S608
-        f"target_ref, {data}, prev_hash, hash FROM audit_auditevent ORDER BY sequence"
-    )
+        json_text = "{}"
+    # The one timestamp column is hashed in its canonical text form.
+    expressions = {"created_at": created} | {
+        name: json_text.format(name) for name, kind in EVENT_FIELDS if kind is Kind.JSON
+    }
+    columns = ", ".join(expressions.get(name, name) for name in ROW_FIELDS)
+    return f"SELECT {columns} FROM audit_auditevent ORDER BY sequence"  # noqa: S608
 
 
 def _prefetched(cursor, size: int) -> Iterator[list[tuple]]:
@@ -404,39 +394,19 @@ def _file_rows(first: dict | None, lines: Iterator[tuple[int, str]]) -> Iterator
         yield _event_tuple(_json_line(line, number), number)
 
 
-_TEXT_FIELDS = (
-    *(name for name in HASHED_FIELDS if name not in {"sequence", "actor_id", "data"}),
-    "hash",
-)
-
-
 def _event_tuple(item: dict, number: int) -> tuple:
     if item.get("type") != "event":
         raise ExportFormatError(f"Line {number}: expected an event (checkpoints come first).")
-    missing = [name for name in (*HASHED_FIELDS, "hash") if name not in item]
+    missing = [name for name in ROW_FIELDS if name not in item]
     if missing:
         raise ExportFormatError(f"Line {number}: the event lacks {', '.join(missing)}.")
-    sequence, actor_id, data = item["sequence"], item["actor_id"], item["data"]
-    if (
-        type(sequence) is not int
-        or not (actor_id is None or type(actor_id) is int)
-        or type(data) is not dict
-        or any(type(item[name]) is not str for name in _TEXT_FIELDS)
-    ):
+    try:
+        values = event_values(item)
+    except TypeError:
+        values = None
+    if values is None or not isinstance(item["hash"], str):
         raise ExportFormatError(f"Line {number}: an event field has the wrong type.")
-    return (
-        sequence,
-        item["created_at"],
-        actor_id,
-        item["actor_kind"],
-        item["actor_role"],
-        item["action"],
-        item["target_type"],
-        item["target_ref"],
-        _encode(data),
-        item["prev_hash"],
-        item["hash"],
-    )
+    return (*values, item["hash"])
 
 
 def _json_line(line: str, number: int) -> dict:

@@ -1,8 +1,8 @@
 """Fast bulk seeding, with the project's own crypto and hashing so the data is real.
 
 Runs inside the bench runner after django.setup() with the bench environment.
-- audit events: hashed with audit.chain.event_hash, checkpoints signed with the configured key,
-  written with PostgreSQL COPY;
+- audit events: rows made and hashed by audit.chain.event_row, checkpoints signed with the
+  configured key, written with PostgreSQL COPY;
 - cases: a random DEK each, sealed to the organisation key with vault.crypto.seal (HPKE
   ML-KEM-768+X25519) in worker processes, intake payload encrypted with vault.cases.CaseCipher,
   written with bulk_create. (No ApplicantKey: that is one Argon2id per case, 0.2 s each at
@@ -32,20 +32,6 @@ _AUDIT_SAMPLES = (
     ("signin.succeeded", "staff", "", {}),
 )
 
-_AUDIT_COLUMNS = (
-    "sequence",
-    "created_at",
-    "actor_id",
-    "actor_kind",
-    "actor_role",
-    "action",
-    "target_type",
-    "target_ref",
-    "data",
-    "prev_hash",
-    "hash",
-)
-
 
 def audit_chain_extend(total: int, *, actor_id: int | None = None, batch: int = 20_000) -> int:
     """Appends events until the chain holds `total`; returns how many were added. Checkpoints
@@ -54,7 +40,7 @@ def audit_chain_extend(total: int, *, actor_id: int | None = None, batch: int = 
     from django.db import connection, transaction
 
     from audit import signing
-    from audit.chain import event_hash, timestamp
+    from audit.chain import ROW_FIELDS, event_row, timestamp
     from audit.models import ChainHead
 
     with transaction.atomic():
@@ -77,6 +63,8 @@ def audit_chain_extend(total: int, *, actor_id: int | None = None, batch: int = 
                 action, kind, target_type, data = _AUDIT_SAMPLES[sequence % len(_AUDIT_SAMPLES)]
                 moment += step
                 fields = {
+                    "sequence": sequence,
+                    "created_at": timestamp(moment),
                     "actor_id": actor_id if kind == "staff" else None,
                     "actor_kind": kind,
                     "actor_role": "caseworker" if kind == "staff" else "",
@@ -84,27 +72,14 @@ def audit_chain_extend(total: int, *, actor_id: int | None = None, batch: int = 
                     "target_type": target_type,
                     "target_ref": f"EV-{rng.randrange(10**6):06d}" if target_type else "",
                     "data": data,
+                    "prev_hash": previous,
                 }
                 if fields["actor_kind"] == "staff" and actor_id is None:
                     fields.update(actor_kind="system", actor_role="")
-                digest = event_hash(
-                    sequence=sequence, created_at=timestamp(moment), prev_hash=previous, **fields
-                )
-                rows.append(
-                    (
-                        sequence,
-                        moment,
-                        fields["actor_id"],
-                        fields["actor_kind"],
-                        fields["actor_role"],
-                        action,
-                        target_type,
-                        fields["target_ref"],
-                        json.dumps(data),
-                        previous,
-                        digest,
-                    )
-                )
+                # created_at and data as text: PostgreSQL parses both on COPY.
+                row = event_row(**fields)
+                digest = row[-1]
+                rows.append(row)
                 if key is not None and every and sequence % every == 0:
                     checkpoints.append(
                         (
@@ -117,7 +92,7 @@ def audit_chain_extend(total: int, *, actor_id: int | None = None, batch: int = 
                     )
                 previous = digest
             with cursor.cursor.copy(
-                f"COPY audit_auditevent ({', '.join(_AUDIT_COLUMNS)}) FROM STDIN"
+                f"COPY audit_auditevent ({', '.join(ROW_FIELDS)}) FROM STDIN"
             ) as copy:
                 for row in rows:
                     copy.write_row(row)
