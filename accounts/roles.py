@@ -30,6 +30,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "message_applicant": CASE_STAFF,
     "write_note": CASE_STAFF,
     "hold_case": frozenset({Role.COORDINATOR}),
+    "replace_code": CASE_STAFF,
+    "confirm_code_replacement": frozenset({Role.COORDINATOR}),
     "grant_key": frozenset({Role.COORDINATOR}),
     "view_audit": frozenset({Role.AUDITOR}),
     "admin_site": frozenset({Role.ADMIN}),

@@ -57,6 +57,10 @@ class Action(models.TextChoices):
     CASE_HOLD_SET = "case.hold_set", _("Retention hold set")
     CASE_HOLD_RELEASED = "case.hold_released", _("Retention hold released")
     CASE_PURGED = "case.purged", _("Case crypto-shredded")
+    CODE_REPLACEMENT_REQUESTED = "code.replacement_requested", _("New receipt code requested")
+    CODE_REPLACEMENT_CONFIRMED = "code.replacement_confirmed", _("New receipt code confirmed")
+    CODE_REPLACEMENT_CANCELLED = "code.replacement_cancelled", _("New receipt code cancelled")
+    CODE_REPLACED = "code.replaced", _("New receipt code issued")
     MESSAGE_SENT = "message.sent", _("Message sent")
     FILE_UPLOADED = "file.uploaded", _("File uploaded")
     FILE_DOWNLOADED = "file.downloaded", _("File downloaded")
@@ -103,6 +107,10 @@ ALLOWED_DATA: dict[str, frozenset[str]] = {
     Action.CASE_HOLD_SET: frozenset({"reason"}),
     Action.CASE_HOLD_RELEASED: frozenset(),
     Action.CASE_PURGED: frozenset({"final_state", "rule"}),
+    Action.CODE_REPLACEMENT_REQUESTED: frozenset(),
+    Action.CODE_REPLACEMENT_CONFIRMED: frozenset(),
+    Action.CODE_REPLACEMENT_CANCELLED: frozenset(),
+    Action.CODE_REPLACED: frozenset(),
     Action.MESSAGE_SENT: frozenset({"direction"}),
     Action.FILE_UPLOADED: frozenset({"direction", "kind", "size_kib"}),
     Action.FILE_DOWNLOADED: frozenset({"kind"}),

@@ -130,6 +130,11 @@ def event_row(**fields: Any) -> tuple:
     return (*values, digest)
 
 
+def event_canonical(**fields: Any) -> bytes:
+    """The exact bytes an event's hash is taken over (shown to auditors as it is)."""
+    return canonical_event(event_values(fields), _already_canonical)
+
+
 def event_hash(**fields: Any) -> str:
     """The hash of an event given by its `HASHED_FIELDS`, created_at in `timestamp()` form."""
     return event_row(**fields)[-1]

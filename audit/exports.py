@@ -13,13 +13,15 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from audit.chain import HASHED_FIELDS, timestamp
+from audit.chain import ROW_FIELDS, timestamp
 from audit.models import Checkpoint
 from audit.verify import CHUNK_SIZE, EXPORT_FORMAT
 
 _line = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
-CSV_COLUMNS = (*HASHED_FIELDS, "hash", "actor_username")
+CSV_COLUMNS = (*ROW_FIELDS, "actor_username")
+_CREATED_AT = ROW_FIELDS.index("created_at")
+_DATA = ROW_FIELDS.index("data")
 
 
 def jsonl_lines(events: QuerySet, *, filtered: bool, key_fingerprint: str = "") -> Iterator[str]:
@@ -52,9 +54,8 @@ def jsonl_lines(events: QuerySet, *, filtered: bool, key_fingerprint: str = "") 
             )
             + "\n"
         )
-    names = (*HASHED_FIELDS, "hash")
-    for row in events.order_by("sequence").values_list(*names).iterator(chunk_size=CHUNK_SIZE):
-        item = dict(zip(names, row, strict=True))
+    for row in events.order_by("sequence").values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK_SIZE):
+        item = dict(zip(ROW_FIELDS, row, strict=True))
         item["created_at"] = timestamp(item["created_at"])
         item["type"] = "event"
         yield _line(item) + "\n"
@@ -68,11 +69,11 @@ class _Echo:
 def csv_lines(events: QuerySet) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
-    names = (*HASHED_FIELDS, "hash", "actor__username")
+    names = (*ROW_FIELDS, "actor__username")
     for row in events.order_by("sequence").values_list(*names).iterator(chunk_size=CHUNK_SIZE):
         values = list(row)
-        values[1] = timestamp(values[1])
-        values[8] = _line(values[8])
+        values[_CREATED_AT] = timestamp(values[_CREATED_AT])
+        values[_DATA] = _line(values[_DATA])
         yield writer.writerow([_csv_safe(value) for value in values])
 
 

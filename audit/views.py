@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit import exports, selectors, signing
 from audit.actions import Action
-from audit.chain import canonical, timestamp
+from audit.chain import HASHED_FIELDS, event_canonical, timestamp
 from audit.forms import EventFilterForm
 from audit.services import record
 from audit.verify import verify_database
@@ -67,20 +67,9 @@ def event_detail(request: HttpRequest, sequence: int) -> HttpResponse:
     event = selectors.event_by_sequence(sequence)
     if event is None:
         raise Http404
-    hashed = canonical(
-        {
-            "action": event.action,
-            "actor_id": event.actor_id,
-            "actor_kind": event.actor_kind,
-            "actor_role": event.actor_role,
-            "created_at": timestamp(event.created_at),
-            "data": event.data,
-            "prev_hash": event.prev_hash,
-            "sequence": event.sequence,
-            "target_ref": event.target_ref,
-            "target_type": event.target_type,
-        }
-    ).decode("utf-8")
+    fields = {name: getattr(event, name) for name in HASHED_FIELDS}
+    fields["created_at"] = timestamp(event.created_at)
+    hashed = event_canonical(**fields).decode("utf-8")
     return render(
         request,
         "audit/event_detail.html",

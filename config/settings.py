@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "config.middleware.CsrfViewMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.StaffTwoFactorMiddleware",
@@ -108,7 +108,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete: deleted rows are zeroed in the file, not left for a seizure to read
+        # (crypto-shredding deletes ciphertexts and keys; see core.db.scrub_deleted).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA secure_delete=ON;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -125,7 +128,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
+        # A seized database plus one staff password opens the organisation key: the password
+        # is the last line, so it must be long (README: what a seized server yields).
+        "OPTIONS": {"min_length": 16},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -180,9 +185,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # W006 warns that locking by username alone lets an attacker rotate user agents or
 # cookies: neither changes the username, so the per-username lock still holds.
-# W003 looks for Django's CSRF middleware by its exact path; config.middleware.CsrfViewMiddleware
-# subclasses it (tests/accounts/test_deploy_settings.py checks that one is installed).
-SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W003"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
@@ -268,15 +271,36 @@ LOGGING = {
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
 }
 
-# evacuation rate limits: tokens per RATE_LIMIT_WINDOW_SECONDS, per source (keyed hash of the
-# address) and for everyone together; on /request/ submissions and on receipt-code attempts.
+# The applicant's rate limits (core/ratelimit.py): token buckets that refill continuously, so
+# a spent budget comes back a little at a time, never all at once at the end of a window.
+# An intake and a receipt-code evaluation each cost one Argon2id (about 0.34 s of CPU at the
+# production floor: two cores do about 6 a second), which sizes the budgets for everyone.
+# Every count is at least 1; RATE_LIMITS_ENABLED above switches all of them off.
+# - RATE_LIMIT_WINDOW_SECONDS: the time a source's allowance takes to refill from empty.
+# - Intake: RATE_LIMIT_INTAKE_PER_SOURCE per window from one source; for everyone together
+#   RATE_LIMIT_INTAKE_PER_SECOND, up to RATE_LIMIT_INTAKE_BURST at once.
+# - Receipt codes: every evaluation spends everyone's RATE_LIMIT_LOOKUP_PER_SECOND (burst
+#   RATE_LIMIT_LOOKUP_BURST). Only a wrong code spends its source's
+#   RATE_LIMIT_CODE_FAILURES_PER_SOURCE per window; once that is spent the source still gets
+#   RATE_LIMIT_CODE_TRICKLE_PER_MINUTE, so an applicant behind a shared address gets through.
+# - A case's actions once the code was right (reading, replying, uploading):
+#   RATE_LIMIT_CASE_ACTIONS per RATE_LIMIT_CASE_WINDOW_SECONDS per case.
+# A source is the client's IPv4 address, or its IPv6 /64 (each Tor circuit on its own); it is
+# kept only as 16 bits of a keyed hash. `manage.py prune_traces` (daily) drops full buckets.
 RATE_LIMIT_WINDOW_SECONDS = env_int("RATE_LIMIT_WINDOW_SECONDS", 3600)
 RATE_LIMIT_INTAKE_PER_SOURCE = env_int("RATE_LIMIT_INTAKE_PER_SOURCE", 10)
-RATE_LIMIT_INTAKE_GLOBAL = env_int("RATE_LIMIT_INTAKE_GLOBAL", 600)
-RATE_LIMIT_CODE_PER_SOURCE = env_int("RATE_LIMIT_CODE_PER_SOURCE", 30)
-RATE_LIMIT_CODE_GLOBAL = env_int("RATE_LIMIT_CODE_GLOBAL", 3000)
+RATE_LIMIT_INTAKE_PER_SECOND = env_int("RATE_LIMIT_INTAKE_PER_SECOND", 6)
+RATE_LIMIT_INTAKE_BURST = env_int("RATE_LIMIT_INTAKE_BURST", 60)
+RATE_LIMIT_LOOKUP_PER_SECOND = env_int("RATE_LIMIT_LOOKUP_PER_SECOND", 6)
+RATE_LIMIT_LOOKUP_BURST = env_int("RATE_LIMIT_LOOKUP_BURST", 60)
+RATE_LIMIT_CODE_FAILURES_PER_SOURCE = env_int("RATE_LIMIT_CODE_FAILURES_PER_SOURCE", 30)
+RATE_LIMIT_CODE_TRICKLE_PER_MINUTE = env_int("RATE_LIMIT_CODE_TRICKLE_PER_MINUTE", 2)
+RATE_LIMIT_CASE_ACTIONS = env_int("RATE_LIMIT_CASE_ACTIONS", 60)
+RATE_LIMIT_CASE_WINDOW_SECONDS = env_int("RATE_LIMIT_CASE_WINDOW_SECONDS", 900)
 # Behind a reverse proxy every request comes from the proxy's address. Name the header the proxy
-# sets to the client's address (e.g. X-Real-IP), and the per-source limits count by it instead.
+# sets to the client's address (e.g. X-Real-IP; of a list, the last entry counts), and the
+# per-source limits count by it instead. For onion visitors nginx passes on the address Tor's
+# HiddenServiceExportCircuitID haproxy gave (PROXY protocol), one per circuit.
 # Trusted only because the proxy overwrites it: the app must not be reachable around the proxy.
 CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "")
 

@@ -1,16 +1,20 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from accounts.admin_site import admin_site
 
 urlpatterns = [
+    # The staff pages' language switch (a POST with Django's CSRF check; staff have a session).
     path("i18n/setlang/", set_language, name="set_language"),
     path("staff/", include("accounts.urls")),
     path("staff/cases/", include("evacuation.staff.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin_site.urls),
-    path("", include("evacuation.applicant.urls")),
+    # The applicant's pages carry their language in the URL (/en/, /ru/request/ ...), never in
+    # a cookie; "/" and "/request/" redirect to the visitor's language (Accept-Language).
+    *i18n_patterns(path("", include("evacuation.applicant.urls")), prefix_default_language=True),
 ]
 
 # bench: the bare one-row view exists only in the benchmarks' own server (SAFE_PASSAGE_BENCH).

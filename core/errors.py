@@ -1,14 +1,16 @@
-"""Plain error pages from the one base layout; none reveals anything."""
+"""Plain error pages (templates/error.html: standalone, no form, no cookie), revealing nothing."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
 def _error(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
-    return render(request, "error.html", {"title": title, "text": text}, status=status)
+    context = {"title": title, "text": text, "quick_exit_url": settings.QUICK_EXIT_URL}
+    return render(request, "error.html", context, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

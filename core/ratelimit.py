@@ -1,28 +1,85 @@
-"""Per-source and global limits on the applicant's expensive or guessable actions.
+"""Limits on the applicant's expensive actions, as token buckets in the database (core.models).
 
-The source is a keyed hash of the client's address (a key derived from
-SECRET_KEY for this purpose only), so the buckets table never holds an address,
-and its rows are deleted within an hour. The address is REMOTE_ADDR, or behind a
-reverse proxy the header named by CLIENT_ADDRESS_HEADER.
+An intake and a receipt-code evaluation each cost one Argon2id (about a third of a CPU second),
+so:
+- everyone together has a budget that refills every second, with a burst: a flood makes the
+  service busy for seconds, never closed for an hour;
+- each source has an allowance per window, so that one source cannot take everyone's budget.
+  For receipt codes only a wrong code spends it, and a spent source still gets a slow trickle
+  for each live case's locator it tries, and one shared trickle for locators that find nothing:
+  a real applicant behind an address that attackers hammer (a Tor exit, carrier NAT) still gets
+  two evaluations a minute for their own code, while guesses at random codes (whose locators
+  almost never exist) share two a minute between them. The locator is not secret; that a
+  spent source is told "later" sooner for a locator that finds nothing reveals only what the
+  locator is for: that a live case has it;
+- each case has an allowance for the actions its capability allows.
+
+A source is the client's address: IPv4 as it is, IPv6 by /64 (one subscriber), except onion
+visitors, to whom Tor (HiddenServiceExportCircuitID haproxy) gives one address per circuit.
+A bucket's key keeps 16 bits of a keyed hash (a key derived from SECRET_KEY for this only), so
+a seized server cannot tell which addresses or cases used the service; collisions only share
+an allowance. No address is stored or logged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
+import ipaddress
+import math
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from core.errors import too_many_requests
 from core.models import TokenBucket
 
-# scope -> (per-source capacity setting, global capacity setting)
-SCOPES = {
-    "intake": ("RATE_LIMIT_INTAKE_PER_SOURCE", "RATE_LIMIT_INTAKE_GLOBAL"),
-    "code": ("RATE_LIMIT_CODE_PER_SOURCE", "RATE_LIMIT_CODE_GLOBAL"),
-}
+# Where Tor's HiddenServiceExportCircuitID haproxy puts onion visitors: the circuit id is in
+# the low 32 bits, so each address is one circuit, not one subscriber's /64.
+TOR_CIRCUITS = ipaddress.IPv6Network("fc00:dead:beef:4dad::/64")
+
+_KEY_SALT = "core.ratelimit.bucket"
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Refused for now. `everyone`: the budget of the whole service is spent, not the source's."""
+
+    retry_after: int  # whole seconds until a try would be allowed (>= 1)
+    everyone: bool
+
+
+@dataclass(frozen=True)
+class _Budget:
+    key: str
+    capacity: int
+    refill_seconds: float
+
+    def take(self, now: datetime | None) -> bool:
+        return TokenBucket.authorize(
+            self.key, capacity=self.capacity, refill_seconds=self.refill_seconds, now=now
+        )
+
+    def give_back(self) -> None:
+        TokenBucket.refund(self.key, capacity=self.capacity)
+
+    def retry_after(self, now: datetime | None) -> int:
+        seconds = TokenBucket.seconds_until_token(
+            self.key, capacity=self.capacity, refill_seconds=self.refill_seconds, now=now
+        )
+        return max(1, math.ceil(seconds))
+
+
+class CodeAttempt:
+    """Leave to evaluate one receipt code. Its source token stays spent, as a wrong code's
+    should; call succeeded() once if the code was right, and it is given back."""
+
+    def __init__(self, budget: _Budget | None) -> None:
+        self._budget = budget
+
+    def succeeded(self) -> None:
+        if self._budget is not None:
+            self._budget.give_back()
 
 
 def client_address(request: HttpRequest) -> str:
@@ -36,38 +93,94 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def _source(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # not an address (a socket with no header): all such share one source
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped  # a dual-stack socket's IPv4 client is an IPv4 source
+    if ip.version == 6 and ip not in TOR_CIRCUITS:
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def _bucket_key(scope: str, value: str) -> str:
+    digest = salted_hmac(_KEY_SALT, f"{scope}|{value}", algorithm="sha256").hexdigest()
+    return f"{scope}:{digest[:4]}"
+
+
 def source_key(request: HttpRequest, scope: str) -> str:
-    address = client_address(request)
-    digest = salted_hmac("evacuation.ratelimit.source", f"{scope}|{address}", algorithm="sha256")
-    return f"{scope}:src:{digest.hexdigest()}"
+    """The key of the request's source in `scope`: the scope and 4 hex digits."""
+    return _bucket_key(scope, _source(client_address(request)))
 
 
-def allowed(request: HttpRequest, scope: str) -> bool:
+def _per_source(request: HttpRequest, scope: str, capacity: int, refill_seconds: float) -> _Budget:
+    return _Budget(source_key(request, scope), capacity, refill_seconds)
+
+
+def _everyone(scope: str, per_second: int, burst: int) -> _Budget:
+    return _Budget(f"{scope}:all", burst, burst / per_second)
+
+
+def intake_spend(request: HttpRequest, *, now: datetime | None = None) -> Busy | None:
+    """Spends one intake's tokens (the source's, then everyone's), or says when to come back."""
     if not settings.RATE_LIMITS_ENABLED:
-        return True
-    per_source, overall = (getattr(settings, name) for name in SCOPES[scope])
-    window = settings.RATE_LIMIT_WINDOW_SECONDS
-    # The per-source bucket goes first so one noisy source cannot drain the global one alone.
-    if not TokenBucket.authorize(source_key(request, scope), per_source, window):
-        return False
-    return TokenBucket.authorize(f"{scope}:all", overall, window)
+        return None
+    source = _per_source(
+        request, "intake", settings.RATE_LIMIT_INTAKE_PER_SOURCE, settings.RATE_LIMIT_WINDOW_SECONDS
+    )
+    everyone = _everyone(
+        "intake", settings.RATE_LIMIT_INTAKE_PER_SECOND, settings.RATE_LIMIT_INTAKE_BURST
+    )
+    # The source goes first, so a source refused on its own spends nothing of everyone's.
+    if not source.take(now):
+        return Busy(source.retry_after(now), everyone=False)
+    if not everyone.take(now):
+        source.give_back()  # nothing was done: the source is not charged for the crowd
+        return Busy(everyone.retry_after(now), everyone=True)
+    return None
 
 
-def rate_limited(
-    scope: str,
-    *,
-    methods: tuple[str, ...] = ("POST",),
-    refuse: Callable[[HttpRequest], HttpResponse] = too_many_requests,
-) -> Callable:
-    """Answers 429 (through `refuse`) before the view runs when the scope's tokens are spent."""
+def code_attempt(
+    request: HttpRequest, *, locator: str, live: bool, now: datetime | None = None
+) -> Busy | CodeAttempt:
+    """Takes the tokens for one receipt-code evaluation, before its Argon2id, so that
+    concurrent guesses cannot overdraw: a token from the source's failed-attempt allowance, or
+    once that is spent from its trickle for this code's `locator` (if a `live` case has it) or
+    for all locators that find nothing, and one from everyone's look-up budget."""
+    if not settings.RATE_LIMITS_ENABLED:
+        return CodeAttempt(None)
+    failures = _per_source(
+        request,
+        "code",
+        settings.RATE_LIMIT_CODE_FAILURES_PER_SOURCE,
+        settings.RATE_LIMIT_WINDOW_SECONDS,
+    )
+    trickle = _Budget(
+        _bucket_key("trickle", f"{_source(client_address(request))}|{locator if live else ''}"),
+        settings.RATE_LIMIT_CODE_TRICKLE_PER_MINUTE,
+        60,
+    )
+    taken = next((budget for budget in (failures, trickle) if budget.take(now)), None)
+    if taken is None:
+        return Busy(min(failures.retry_after(now), trickle.retry_after(now)), everyone=False)
+    everyone = _everyone(
+        "lookup", settings.RATE_LIMIT_LOOKUP_PER_SECOND, settings.RATE_LIMIT_LOOKUP_BURST
+    )
+    if not everyone.take(now):
+        taken.give_back()
+        return Busy(everyone.retry_after(now), everyone=True)
+    return CodeAttempt(taken)
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.method in methods and not allowed(request, scope):
-                return refuse(request)
-            return view(request, *args, **kwargs)
 
-        return wrapped
-
-    return decorator
+def case_spend(case_key: str, *, now: datetime | None = None) -> Busy | None:
+    """Spends one of a case's actions (with a valid capability); `case_key` is opaque (its uid)."""
+    if not settings.RATE_LIMITS_ENABLED:
+        return None
+    case = _Budget(
+        _bucket_key("case", case_key),
+        settings.RATE_LIMIT_CASE_ACTIONS,
+        settings.RATE_LIMIT_CASE_WINDOW_SECONDS,
+    )
+    return None if case.take(now) else Busy(case.retry_after(now), everyone=False)

@@ -187,6 +187,45 @@ def _hold(case, user, pending) -> Refusal | None:
     return None
 
 
+def _request_new_code(case, user, pending) -> Refusal | None:
+    """The caseworker who verified, out of band, that the one asking is the applicant."""
+    if not staff_may(user, "replace_code"):
+        return NOT_YOU
+    if case.is_purged or case.open_code_replacement() is not None:
+        return NOT_NOW
+    return None
+
+
+def _confirm_new_code(case, user, pending) -> Refusal | None:
+    """Four eyes: a coordinator who did not ask."""
+    if not staff_may(user, "confirm_code_replacement"):
+        return NOT_YOU
+    replacement = case.open_code_replacement()
+    if replacement is None or replacement.confirmed_at is not None:
+        return NOT_NOW
+    return NOT_YOU if replacement.requested_by_id == user.pk else None
+
+
+def _issue_new_code(case, user, pending) -> Refusal | None:
+    """Only the one who asked, once it is confirmed: they pass the code on."""
+    if not staff_may(user, "replace_code"):
+        return NOT_YOU
+    replacement = case.open_code_replacement()
+    if case.is_purged or replacement is None or replacement.confirmed_at is None:
+        return NOT_NOW
+    return None if replacement.requested_by_id == user.pk else NOT_YOU
+
+
+def _cancel_new_code(case, user, pending) -> Refusal | None:
+    if not (staff_may(user, "replace_code") or staff_may(user, "confirm_code_replacement")):
+        return NOT_YOU
+    replacement = case.open_code_replacement()
+    if replacement is None:
+        return NOT_NOW
+    asked = replacement.requested_by_id == user.pk
+    return None if asked or staff_may(user, "confirm_code_replacement") else NOT_YOU
+
+
 RULES: dict[str, Callable[..., Refusal | None]] = {
     "take": _take,
     "assess": _transition("assess", may_assess),
@@ -199,6 +238,10 @@ RULES: dict[str, Callable[..., Refusal | None]] = {
     "withdraw": _transition("withdraw", may_withdraw),
     "reassign": _while_open("reassign_case"),
     "note": _while_kept("write_note"),
+    "request_new_code": _request_new_code,
+    "confirm_new_code": _confirm_new_code,
+    "issue_new_code": _issue_new_code,
+    "cancel_new_code": _cancel_new_code,
     # Not action forms, but asked the same way by pages and services:
     "open": _role("open_case"),
     "message": _role("message_applicant"),

@@ -1,37 +1,37 @@
 """Case keys: one random data key (DEK) per case, and the cipher that uses it.
 
-The DEK is stored twice, never in clear: sealed to the current organisation public key
-(`CaseKey`, opened by staff with an unlocked session) and wrapped under Argon2id of the
-receipt code (`ApplicantKey`, opened by the applicant). Every ciphertext binds its case and
-its purpose as associated data, so a blob copied to another case or field does not open.
-
-The receipt lookup is an HMAC keyed from settings.SECRET_KEY: rotating SECRET_KEY makes
-every stored lookup stale, and applicants could no longer find their cases.
+The DEK is stored twice, never in clear, each time sealed with HPKE to a key pair:
+- to the current organisation public key (`CaseKey`), opened by staff with an unlocked session;
+- to the applicant's own key pair (`ApplicantKey`), which only the receipt code's secret
+  re-derives: Argon2id over the 16 secret digits with the case's own salt seeds the pair, and
+  only its public half is stored, so staff can seal a new DEK to the applicant (rotation, a
+  replaced code) without the code. The row is found by the code's locator (vault.receipts), so
+  a guess is tested against one case only, at the cost of one Argon2id; a locator that finds no
+  row costs the same Argon2id, so the two failures take the same time.
+Every ciphertext binds its case and its purpose as associated data, so a blob copied to another
+case or field does not open.
 """
 
 from __future__ import annotations
 
-import secrets
-import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
-from cryptography.hazmat.primitives import hashes, hmac
-from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from vault import crypto
 from vault.errors import DecryptionFailed, VaultError, VaultNotInitialised, WrongCode
 from vault.models import ApplicantKey, CaseKey, OrgKey
+from vault.receipts import ReceiptCode, locator_new, receipt_new
 
-RECEIPT_GROUPS = 5
-RECEIPT_GROUP_DIGITS = 4  # 20 decimal digits: about 66 bits
+APPLICANT_KEY_INFO = b"safe-passage|applicant-key|v1"
 
 
 def case_dek_info(case_uid: str) -> bytes:
     return b"safe-passage|case-dek|" + case_uid.encode()
 
 
-def _applicant_ad(case_uid: str) -> bytes:
+def applicant_dek_info(case_uid: str) -> bytes:
     return b"safe-passage|applicant-dek|" + case_uid.encode()
 
 
@@ -57,6 +57,19 @@ class CaseCipher:
 
     def __reduce__(self):
         raise TypeError("A CaseCipher is not to be pickled or cached.")
+
+    def seal_to(self, public_key: bytes, *, info: bytes) -> bytes:
+        """The DEK sealed to a key pair (an organisation key, the applicant's key)."""
+        return crypto.seal(public_key, self._key, info=info)
+
+    def wrap_under(self, key: bytes, *, ad: bytes) -> bytes:
+        """The DEK encrypted under a symmetric key (vault.capabilities)."""
+        return crypto.aead_encrypt(key, self._key, ad=ad)
+
+    @classmethod
+    def unwrap(cls, case_uid: str, key: bytes, blob: bytes, *, ad: bytes) -> CaseCipher:
+        """Raises DecryptionFailed unless `blob` came from `wrap_under` with this key and ad."""
+        return cls(case_uid, crypto.aead_decrypt(key, blob, ad=ad))
 
     def _ad(self, purpose: str, suffix: bytes = b"") -> bytes:
         return (
@@ -94,31 +107,6 @@ class CaseCipher:
         return crypto.aead_decrypt(file_key, body, ad=self._ad(purpose, b"|file"))
 
 
-def receipt_code_new() -> str:
-    """Five groups of four digits, e.g. "1234-5678-9012-3456-7890" (about 66 bits)."""
-    return "-".join(
-        f"{secrets.randbelow(10**RECEIPT_GROUP_DIGITS):0{RECEIPT_GROUP_DIGITS}d}"
-        for _ in range(RECEIPT_GROUPS)
-    )
-
-
-def receipt_normalise(code: str) -> str:
-    """Digits only: spaces, dashes and dots dropped; full-width or other script digits read."""
-    return "".join(str(unicodedata.digit(ch)) for ch in code if ch.isdigit())
-
-
-@lru_cache(maxsize=4)
-def _lookup_key(secret_key: str) -> bytes:
-    return crypto.hkdf(secret_key.encode(), info=b"safe-passage|receipt-lookup|v1")
-
-
-def receipt_lookup(code: str) -> str:
-    """Keyed hash (HMAC-SHA256, hex) that finds a case by its receipt code and reveals nothing."""
-    mac = hmac.HMAC(_lookup_key(settings.SECRET_KEY), hashes.SHA256())
-    mac.update(receipt_normalise(code).encode())
-    return mac.finalize().hex()
-
-
 def current_org_key(*, lock: bool = False) -> OrgKey:
     """The newest live organisation key: new case keys are sealed to it. With lock=True (inside
     a transaction) a rotation cannot finish until the caller commits, so no case key is ever
@@ -132,36 +120,88 @@ def current_org_key(*, lock: bool = False) -> OrgKey:
     return org_key
 
 
-def _applicant_kek(code: str, *, salt: bytes, params: crypto.Argon2Params) -> bytes:
-    return crypto.argon2_key(receipt_normalise(code).encode(), salt=bytes(salt), params=params)
+def _applicant_keypair(secret: str, *, salt: bytes, params: crypto.Argon2Params) -> crypto.KeyPair:
+    """The one slow step of every guess: Argon2id at the row's own salt and parameters."""
+    seed = crypto.argon2_key(secret.encode(), salt=bytes(salt), params=params)
+    return crypto.keypair_derive(seed, info=APPLICANT_KEY_INFO)
 
 
-def case_key_create(*, case_uid: str, receipt_code: str) -> CaseCipher:
-    """Makes the case's DEK, seals it for staff and wraps it for the receipt-code holder."""
-    case_uid = str(case_uid)
-    _check_label("case_uid", case_uid)
-    if not receipt_normalise(receipt_code):
-        raise ValueError("A receipt code has digits.")
-    dek = crypto.random_key()
+def _applicant_key_fields(cipher: CaseCipher, *, secret: str) -> dict:
     params = crypto.Argon2Params.from_settings()
     salt = crypto.random_salt()
-    kek = _applicant_kek(receipt_code, salt=salt, params=params)
-    with transaction.atomic():
+    keypair = _applicant_keypair(secret, salt=salt, params=params)
+    return {
+        "salt": salt,
+        "argon2_memory_kib": params.memory_kib,
+        "argon2_iterations": params.iterations,
+        "argon2_lanes": params.lanes,
+        "public_key": keypair.public_bytes,
+        "sealed": cipher.seal_to(keypair.public_bytes, info=applicant_dek_info(cipher.case_uid)),
+    }
+
+
+def _with_free_locator(code: ReceiptCode, save) -> ReceiptCode:
+    """Saves with `save(locator)`, drawing the locator again while a live case holds it."""
+    for _ in range(20):
+        if not ApplicantKey.objects.filter(locator=code.locator).exists():
+            try:
+                with transaction.atomic():
+                    save(code.locator)
+                return code
+            except IntegrityError:
+                pass  # taken a moment ago by another request
+        code = ReceiptCode(locator=locator_new(), secret=code.secret)
+    raise VaultError("No free receipt locator was found.")
+
+
+@dataclass(frozen=True, repr=False)
+class NewCaseKey:
+    """A case's key and receipt code, made (the slow part: one Argon2id) but not yet stored."""
+
+    cipher: CaseCipher
+    code: ReceiptCode
+    applicant: dict
+
+
+def case_key_new(*, case_uid: str) -> NewCaseKey:
+    """Makes the case's DEK and its receipt code, and seals the DEK to the code's key pair. No
+    database work, so callers run it before their transaction opens."""
+    case_uid = str(case_uid)
+    _check_label("case_uid", case_uid)
+    cipher = CaseCipher(case_uid, crypto.random_key())
+    code = receipt_new()
+    return NewCaseKey(cipher, code, _applicant_key_fields(cipher, secret=code.secret))
+
+
+def case_key_store(new: NewCaseKey) -> tuple[CaseCipher, ReceiptCode]:
+    """Stores the DEK sealed for staff and for the code's holder, in the caller's transaction.
+    The code is returned once and stored nowhere (its locator may have been drawn again)."""
+    case_uid = new.cipher.case_uid
+
+    def save(locator: str) -> None:
         org_key = current_org_key(lock=True)
         CaseKey.objects.create(
             case_uid=case_uid,
             org_key=org_key,
-            sealed=crypto.seal(bytes(org_key.public_key), dek, info=case_dek_info(case_uid)),
+            sealed=new.cipher.seal_to(bytes(org_key.public_key), info=case_dek_info(case_uid)),
         )
-        ApplicantKey.objects.create(
-            case_uid=case_uid,
-            wrapped=crypto.aead_encrypt(kek, dek, ad=_applicant_ad(case_uid)),
-            salt=salt,
-            argon2_memory_kib=params.memory_kib,
-            argon2_iterations=params.iterations,
-            argon2_lanes=params.lanes,
-        )
-    return CaseCipher(case_uid, dek)
+        ApplicantKey.objects.create(case_uid=case_uid, locator=locator, **new.applicant)
+
+    return new.cipher, _with_free_locator(new.code, save)
+
+
+def applicant_key_replace(*, cipher: CaseCipher) -> ReceiptCode:
+    """A new receipt code for the case `cipher` opens: a new key pair sealed to the same DEK,
+    so the old code stops opening anything at once. Returns the new code (shown once)."""
+    case_uid = cipher.case_uid
+    code = receipt_new()
+    fields = _applicant_key_fields(cipher, secret=code.secret)
+
+    def save(locator: str) -> None:
+        if not ApplicantKey.objects.filter(case_uid=case_uid).update(locator=locator, **fields):
+            raise VaultError("This case has no applicant key (it was shredded).")
+
+    return _with_free_locator(code, save)
 
 
 def case_cipher_from_org_key(private, *, case_key: CaseKey) -> CaseCipher:
@@ -174,20 +214,38 @@ def case_cipher_from_org_key(private, *, case_key: CaseKey) -> CaseCipher:
     return CaseCipher(case_key.case_uid, dek)
 
 
-def case_cipher_for_applicant(*, case_uid: str, receipt_code: str) -> CaseCipher:
-    """Raises WrongCode for a wrong code and for a missing case alike."""
-    case_uid = str(case_uid)
-    applicant_key = ApplicantKey.objects.filter(case_uid=case_uid).first()
+def locator_is_live(locator: str) -> bool:
+    """Whether a live case has this locator (the locator is not secret; its secret is)."""
+    return ApplicantKey.objects.filter(locator=locator).exists()
+
+
+@lru_cache(maxsize=4)
+def _decoy(params: crypto.Argon2Params) -> ApplicantKey:
+    """What a locator that finds no case is tested against: a row like any other (random salt,
+    a DEK sealed to a key pair nobody can derive), so the failure costs the same Argon2id."""
+    fields = _applicant_key_fields(CaseCipher("decoy", crypto.random_key()), secret="0" * 16)
+    return ApplicantKey(case_uid="decoy", locator="", **{**fields, "salt": crypto.random_salt()})
+
+
+def case_cipher_for_applicant(code: ReceiptCode) -> CaseCipher:
+    """Opens the case the code's locator finds with the code's secret. Raises WrongCode, after
+    the same work, for a locator that finds nothing and for a wrong secret alike."""
+    applicant_key = ApplicantKey.objects.filter(locator=code.locator).first()
     if applicant_key is None:
-        raise WrongCode("Wrong receipt code.")
+        applicant_key = _decoy(crypto.Argon2Params.from_settings())
     params = crypto.Argon2Params(
         applicant_key.argon2_memory_kib, applicant_key.argon2_iterations, applicant_key.argon2_lanes
     )
-    kek = _applicant_kek(receipt_code, salt=applicant_key.salt, params=params)
+    keypair = _applicant_keypair(code.secret, salt=applicant_key.salt, params=params)
+    case_uid = applicant_key.case_uid
     try:
-        dek = crypto.aead_decrypt(kek, applicant_key.wrapped, ad=_applicant_ad(case_uid))
+        dek = crypto.unseal(
+            keypair.private, bytes(applicant_key.sealed), info=applicant_dek_info(case_uid)
+        )
     except DecryptionFailed as exc:
         raise WrongCode("Wrong receipt code.") from exc
+    if applicant_key.pk is None:  # the decoy cannot open, but never hand out its cipher
+        raise WrongCode("Wrong receipt code.")
     return CaseCipher(case_uid, dek)
 
 

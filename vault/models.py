@@ -6,7 +6,7 @@
 - `StaffKey`: a staff member's personal key pair, the private half wrapped under
   Argon2id(password).
 - `CaseKey`: a case's data key sealed to an organisation public key; `ApplicantKey`: the same
-  data key wrapped under Argon2id(receipt code).
+  data key sealed to the applicant's key pair, which Argon2id(receipt code's secret) derives.
 Cases are referred to by their uid string, not a foreign key: the vault imports no other app.
 """
 
@@ -122,8 +122,14 @@ class CaseKey(models.Model):
 
 
 class ApplicantKey(models.Model):
+    """The case's DEK sealed to the applicant's key pair, found by the receipt code's locator.
+    Only the public half is stored: Argon2id of the code's secret re-derives the private half.
+    Deleted with the case's other keys when it is purged, so an old code then finds nothing."""
+
     case_uid = models.CharField(max_length=64, unique=True)
-    wrapped = models.BinaryField()
+    locator = models.CharField(max_length=7, unique=True)
+    public_key = models.BinaryField()
+    sealed = models.BinaryField()
     salt = models.BinaryField()
     argon2_memory_kib = models.PositiveIntegerField()
     argon2_iterations = models.PositiveIntegerField()

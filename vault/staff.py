@@ -10,8 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vault import crypto
-from vault.cases import current_org_key
-from vault.errors import NoPersonalKey, VaultNotInitialised, WrongPassword
+from vault.errors import NoPersonalKey, WrongPassword
 from vault.models import OrgKeyGrant, StaffKey
 
 
@@ -114,12 +113,3 @@ def personal_key_refresh(*, user, keypair: crypto.KeyPair, password: str) -> boo
 
 def has_personal_key(user) -> bool:
     return StaffKey.objects.filter(user=user).exists()
-
-
-def has_grant(user) -> bool:
-    """Whether the user holds a grant for the current organisation key version."""
-    try:
-        version = current_org_key().version
-    except VaultNotInitialised:
-        return False
-    return OrgKeyGrant.objects.filter(user=user, org_key_id=version).exists()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evacuation.choices import ContactMethod, HelpNeeded, TravelDocuments, Urgency
 from evacuation.models import MESSAGE_MAX_LENGTH
+from vault.receipts import ReceiptMalformed, ReceiptTypo, receipt_parse
 
 PARTY_SIZE_MAX = 20
 
@@ -111,11 +112,32 @@ class IntakeForm(forms.Form):
 
 
 class ReceiptCodeForm(forms.Form):
+    """The code's shape and check digit are checked here, before any case is looked at: a
+    mistyped digit is told apart from a wrong code without revealing anything."""
+
     code = forms.CharField(
         label=_("Your receipt code"),
+        help_text=_("24 digits, in six groups of four, for example 1234-5678-9012-3456-7890-1234."),
         max_length=64,
         error_messages=_required(_("Please enter your receipt code.")),
     )
+
+    def clean_code(self):
+        try:
+            return receipt_parse(self.cleaned_data["code"])
+        except ReceiptMalformed:
+            raise forms.ValidationError(
+                _("A receipt code has 24 digits, in six groups of four. Please check it."),
+                code="malformed",
+            ) from None
+        except ReceiptTypo:
+            raise forms.ValidationError(
+                _(
+                    "One of the digits does not fit: a digit may be mistyped or two swapped. "
+                    "Please compare each group with your note."
+                ),
+                code="typo",
+            ) from None
 
 
 class ApplicantMessageForm(forms.Form):

@@ -1,19 +1,39 @@
-"""Rendering an applicant page, and the words every status page may say."""
+"""Rendering an applicant page, the forms' tokens, and the words every status page may say."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import translate_url
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.tokens import token_issue
+from evacuation.applicant.forms import ReceiptCodeForm
 from evacuation.choices import State
+from vault.capabilities import CAPABILITY_SECONDS
 
-# One message for a wrong, unknown, malformed or empty code: it must not tell them apart.
+# How long a form may stay open before it must be loaded again. A request takes time to write;
+# the status page's forms live as long as the capability they carry.
+INTAKE_FORM_AGE = timedelta(hours=12)
+LOOKUP_FORM_AGE = timedelta(hours=12)
+STATUS_FORM_AGE = timedelta(seconds=CAPABILITY_SECONDS)
+# Each language named in itself, so a person finds theirs whatever the page is in now.
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+
+# One message for a wrong, unknown or deleted code: it must not tell them apart.
 CODE_NOT_FOUND = _(
     "We could not find a request with this code. Check each digit and try again. "
     "If you have lost your code, you can send a new request."
 )
+CODE_FORGOTTEN = _(
+    "For your safety this page forgets your code after 15 minutes without use. "
+    "Please enter your receipt code again."
+)
+FORM_TOO_OLD = _("This page was open for a long time, so it was not sent. Please send it again.")
 
 STATE_TEXT = {
     State.RECEIVED: _(
@@ -40,6 +60,20 @@ STATE_TEXT = {
 }
 
 
+def languages(request: HttpRequest) -> list[dict]:
+    """The same page in every language (the language lives in the URL, never in a cookie)."""
+    current = get_language()
+    return [
+        {
+            "code": code,
+            "name": LANGUAGE_NAMES.get(code, code),
+            "url": translate_url(request.path, code),
+            "current": code == current,
+        }
+        for code, _name in settings.LANGUAGES
+    ]
+
+
 def page(
     request: HttpRequest, template: str, context: dict | None = None, *, status: int = 200
 ) -> HttpResponse:
@@ -47,10 +81,17 @@ def page(
     context = {
         "quick_exit_url": settings.QUICK_EXIT_URL,
         "retention_days": settings.RETENTION_DAYS,
+        "languages": languages(request),
         **(context or {}),
     }
     return render(request, f"evacuation/applicant/{template}", context, status=status)
 
 
-def too_many_attempts(request: HttpRequest) -> HttpResponse:
-    return page(request, "too_many.html", status=429)
+def lookup_page(request: HttpRequest, form=None, *, error: str = "", status: int = 200):
+    """The code-entry page; what was typed stays in the field."""
+    context = {
+        "form": form or ReceiptCodeForm(),
+        "error": error,
+        "form_token": token_issue("lookup"),
+    }
+    return page(request, "status_lookup.html", context, status=status)

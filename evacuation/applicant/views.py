@@ -1,120 +1,247 @@
 """The applicant's pages. They share no template, session or cookie with the staff side.
 
-Rules these views keep: nothing here reads or writes request.session; the
-receipt code travels only in POST bodies and in the page that answers them; no
-address is stored (rate limits keep a keyed hash for at most an hour).
+Rules these views keep: no session and no cookie (the language is in the URL; forms carry
+signed tokens, core.tokens); the receipt code travels only in the POST that types it and is
+written into no page after the one that first shows it; after a right code the page carries a
+15-minute capability (vault.capabilities) instead, so later actions cost no Argon2id; a form
+that changes something is one-time, so sending it again changes nothing; no address is
+stored (rate limits keep 16 bits of a keyed hash, core.ratelimit).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from core.http import no_referrer
-from core.ratelimit import rate_limited
+from core import ratelimit
+from core.tokens import (
+    Token,
+    token_check,
+    token_forget,
+    token_issue,
+    token_keep,
+    token_kept,
+    token_release,
+    token_secret,
+    token_spend,
+)
 from evacuation import rules
-from evacuation.applicant.decorators import receipt_code_required
-from evacuation.applicant.forms import ApplicantMessageForm, IntakeForm
-from evacuation.applicant.pages import STATE_TEXT, page, too_many_attempts
+from evacuation.applicant.decorators import applicant_view
+from evacuation.applicant.forms import ApplicantMessageForm, IntakeForm, ReceiptCodeForm
+from evacuation.applicant.pages import (
+    CODE_FORGOTTEN,
+    CODE_NOT_FOUND,
+    FORM_TOO_OLD,
+    INTAKE_FORM_AGE,
+    LOOKUP_FORM_AGE,
+    STATE_TEXT,
+    STATUS_FORM_AGE,
+    lookup_page,
+    page,
+)
 from evacuation.files import transfer
 from evacuation.models import Attachment, Case
 from evacuation.selectors.thread import case_files, case_thread
 from evacuation.services import correspondence, intake, retention
 from evacuation.services.casework import case_withdraw
 from vault import cases as vault_cases
+from vault.capabilities import (
+    CapabilityExpired,
+    CapabilityInvalid,
+    capability_issue,
+    capability_open,
+    receipt_seal,
+    receipt_unseal,
+)
 from vault.cases import CaseCipher
-from vault.errors import VaultError
+from vault.errors import VaultError, WrongCode
+
+ALREADY_SENT = _("This was already sent. Here is your request as it is now.")
+KEPT_ON_HOLD = _(
+    "Your request is withdrawn. We have to keep its data for a while longer, for a reason a "
+    "coordinator recorded; it will be deleted as soon as that ends."
+)
+# A lost answer (a Tor timeout) must not lose the code: whoever holds the form may see it again
+# for this long, until they say they have written it down.
+RECEIPT_AGAIN_FOR = timedelta(minutes=10)
+WRITES = ("message", "upload", "withdraw", "withdraw_delete")
 
 
-@no_referrer
+@applicant_view
 @require_http_methods(["GET", "HEAD"])
 def home(request: HttpRequest) -> HttpResponse:
     return page(request, "home.html")
 
 
-@no_referrer
-@sensitive_post_parameters()
+def _busy(request: HttpRequest, busy: ratelimit.Busy, template: str, context: dict) -> HttpResponse:
+    """The same form, with what was typed, saying when to try again; nothing was stored."""
+    return page(request, template, {**context, "busy": busy}, status=429)
+
+
+@applicant_view
 @require_http_methods(["GET", "HEAD", "POST"])
-@rate_limited("intake", refuse=too_many_attempts)
 @sensitive_variables()
 def request_form(request: HttpRequest) -> HttpResponse:
-    form = IntakeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case, receipt_code = intake.case_submit(form_data=form.cleaned_data)
-        except VaultError:
-            # No organisation key to seal to: keep what they typed and say plainly to come back.
-            return page(request, "request.html", {"form": form, "unavailable": True}, status=503)
-        # Rendered straight from the POST answer: the code is never in a URL, a redirect or a log.
-        context = {"receipt_code": receipt_code, "reference": case.reference}
-        return page(request, "received.html", context)
-    return page(request, "request.html", {"form": form})
-
-
-@no_referrer
-@sensitive_post_parameters()
-@require_http_methods(["GET", "HEAD", "POST"])
-@rate_limited("code", refuse=too_many_attempts)
-@receipt_code_required
-@sensitive_variables()
-def status(request: HttpRequest, *, case: Case, code: str) -> HttpResponse:
-    step = request.POST.get("step", "check")
-    if step == "confirm_withdraw" and case.is_open:
-        return page(request, "withdraw_confirm.html", {"case": case, "code": code})
-    context: dict = {"just_withdrawn": False}
-    cipher = _applicant_cipher(case, code)  # one Argon2id per request: it is the slow part
-    if step == "withdraw":
-        try:
-            case_withdraw(case=case, actor=rules.APPLICANT)
-            context["just_withdrawn"] = True
-        except (TransitionNotAllowed, ConcurrentTransition):
-            # Already closed, or changed a moment ago: the page below shows where it stands now.
-            case = Case.objects.get(pk=case.pk)
-    elif step in ("message", "upload", "download") and cipher is not None:
-        if step == "download":
-            return _applicant_download(case, cipher, request.POST.get("file", ""))
-        context.update(_applicant_writes(request, case, cipher, step))
-    with transaction.atomic():  # the thread is decrypted for the page: the view is recorded with it
-        if cipher is not None:
-            context["thread"] = case_thread(case=case, cipher=cipher)
-            context["files"] = case_files(case=case)
-        intake.case_status_viewed(case=case)
-    context["deletion_date"] = retention.deletion_date(case)
-    return page(
-        request,
-        "status.html",
-        {
-            "case": case,
-            "code": code,
-            "state_text": STATE_TEXT[case.state],
-            "message_form": ApplicantMessageForm(),
-            "file_limit_mb": settings.FILE_MAX_BYTES // (1024 * 1024),
-            **context,
-        },
-    )
-
-
-@sensitive_variables()
-def _applicant_cipher(case: Case, code: str) -> CaseCipher | None:
-    """The case's cipher opened with the receipt code, or None once its keys are gone."""
-    if case.is_purged:
-        return None
+    if request.method != "POST":
+        context = {"form": IntakeForm(), "form_token": token_issue("intake")}
+        return page(request, "request.html", context)
+    token = request.POST.get("form_token", "")
+    if "written_down" in request.POST:
+        token_forget(token, "intake", max_age=INTAKE_FORM_AGE)
+        return page(request, "written_down.html")
+    form = IntakeForm(request.POST)
+    context = {"form": form, "form_token": token}
+    if not form.is_valid():
+        return page(request, "request.html", context)
+    busy = ratelimit.intake_spend(request)
+    if busy is not None:
+        return _busy(request, busy, "request.html", context)
+    spent = token_spend(token, "intake", max_age=INTAKE_FORM_AGE)
+    if spent is Token.SPENT:
+        return _sent_before(request, token)
+    if spent is Token.INVALID:
+        context.update(form_token=token_issue("intake"), error=FORM_TOO_OLD)
+        return page(request, "request.html", context)
     try:
-        return vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
+        case, code = intake.case_submit(form_data=form.cleaned_data)
     except VaultError:
-        return None
+        # No organisation key to seal to: keep what they typed and say plainly to come back.
+        token_release(token, "intake", max_age=INTAKE_FORM_AGE)
+        return page(request, "request.html", {**context, "unavailable": True}, status=503)
+    key = token_secret(token, "intake", max_age=INTAKE_FORM_AGE)
+    sealed = receipt_seal(code, case.reference, key=key)
+    token_keep(token, "intake", max_age=INTAKE_FORM_AGE, sealed=sealed, for_=RECEIPT_AGAIN_FOR)
+    return _received(request, code, case.reference, token, again=False)
 
 
 @sensitive_variables()
-def _applicant_writes(request: HttpRequest, case: Case, cipher: CaseCipher, step: str) -> dict:
-    """A message or a file from the applicant; returns what the page should say about it."""
+def _received(request: HttpRequest, code, reference: str, token: str, *, again: bool):
+    # Rendered straight from the POST answer: the code is never in a URL, a redirect or a log.
+    context = {
+        "receipt_code": str(code),
+        "reference": reference,
+        "form_token": token,
+        "again": again,
+        "again_minutes": int(RECEIPT_AGAIN_FOR.total_seconds() // 60),
+    }
+    return page(request, "received.html", context)
+
+
+@sensitive_variables()
+def _sent_before(request: HttpRequest, token: str) -> HttpResponse:
+    """The same form sent again: nothing new is made. Within its minutes, and until they said
+    they wrote it down, the one who holds the form sees the same code again."""
+    sealed = token_kept(token, "intake", max_age=INTAKE_FORM_AGE)
+    key = token_secret(token, "intake", max_age=INTAKE_FORM_AGE)
+    if sealed is None or key is None:
+        return page(request, "already_sent.html")
     try:
+        code, reference = receipt_unseal(sealed, key=key)
+    except CapabilityInvalid:
+        return page(request, "already_sent.html")
+    return _received(request, code, reference, token, again=True)
+
+
+@applicant_view
+@require_http_methods(["GET", "HEAD", "POST"])
+@sensitive_variables()
+def status(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return lookup_page(request)
+    if "capability" in request.POST:
+        return _with_capability(request)
+    return _look_up(request)
+
+
+@sensitive_variables()
+def _look_up(request: HttpRequest) -> HttpResponse:
+    """A typed receipt code: its shape first, then one Argon2id, paid for by the rate limits."""
+    form = ReceiptCodeForm(request.POST)
+    if token_check(request.POST.get("form_token", ""), "lookup", max_age=LOOKUP_FORM_AGE) is (
+        Token.INVALID
+    ):
+        return lookup_page(request, form, error=FORM_TOO_OLD)
+    if not form.is_valid():
+        return lookup_page(request, form)
+    code = form.cleaned_data["code"]
+    attempt = ratelimit.code_attempt(
+        request, locator=code.locator, live=vault_cases.locator_is_live(code.locator)
+    )
+    if isinstance(attempt, ratelimit.Busy):
+        context = {"form": form, "form_token": token_issue("lookup")}
+        return _busy(request, attempt, "status_lookup.html", context)
+    try:
+        cipher = vault_cases.case_cipher_for_applicant(code)
+    except WrongCode:
+        return lookup_page(request, form, error=CODE_NOT_FOUND)
+    attempt.succeeded()
+    return _status_page(request, Case.objects.get(uid=cipher.case_uid), cipher)
+
+
+@sensitive_variables()
+def _with_capability(request: HttpRequest) -> HttpResponse:
+    """A form of the status page: the capability opens the case without the code."""
+    step = request.POST.get("step", "view")
+    try:
+        cipher = capability_open(request.POST["capability"])
+    except CapabilityExpired:
+        unsent = request.POST.get("text", "") if step == "message" else ""
+        return page(
+            request,
+            "status_lookup.html",
+            {
+                "form": ReceiptCodeForm(),
+                "form_token": token_issue("lookup"),
+                "error": CODE_FORGOTTEN,
+                "unsent": unsent,
+            },
+        )
+    except CapabilityInvalid:
+        return lookup_page(request)
+    busy = ratelimit.case_spend(cipher.case_uid)
+    if busy is not None:
+        return _busy(request, busy, "refused.html", {"reason": ""})
+    case = Case.objects.get(uid=cipher.case_uid)
+    if step == "download":
+        return _download(case, cipher, request.POST.get("file", ""))
+    if step == "confirm_withdraw" and not case.is_purged:
+        context = {"case": case, **_capability_fields(cipher, "withdraw", "withdraw_delete")}
+        return page(request, "withdraw_confirm.html", context)
+    if step not in WRITES:
+        return _status_page(request, case, cipher)
+    token = request.POST.get("form_token", "")
+    spent = token_spend(token, f"status:{step}", max_age=STATUS_FORM_AGE)
+    if spent is not Token.FRESH:
+        note = ALREADY_SENT if spent is Token.SPENT else FORM_TOO_OLD
+        return _status_page(request, case, cipher, {"write_note": note})
+    outcome = _write(request, case, cipher, step)
+    if "write_error" in outcome:
+        token_release(token, f"status:{step}", max_age=STATUS_FORM_AGE)
+    if outcome.get("deleted"):
+        return page(request, "deleted.html")
+    return _status_page(request, Case.objects.get(pk=case.pk), cipher, outcome)
+
+
+@sensitive_variables()
+def _write(request: HttpRequest, case: Case, cipher: CaseCipher, step: str) -> dict:
+    """A message, a file or the withdrawal; returns what the page should say about it."""
+    try:
+        if step == "withdraw":
+            case_withdraw(case=case, actor=rules.APPLICANT)
+            return {"written": _("Your request has been withdrawn.")}
+        if step == "withdraw_delete":
+            if retention.case_delete_now(case=case):
+                retention.storage_scrub()
+                return {"deleted": True}
+            return {"written": KEPT_ON_HOLD}
         if step == "message":
             form = ApplicantMessageForm(request.POST)
             if not form.is_valid():
@@ -126,12 +253,44 @@ def _applicant_writes(request: HttpRequest, case: Case, cipher: CaseCipher, step
         data = transfer.uploaded_bytes(request)
         correspondence.attachment_add(case=case, cipher=cipher, actor=rules.APPLICANT, data=data)
         return {"written": _("Your file is sent. Hidden data such as location was removed.")}
+    except (TransitionNotAllowed, ConcurrentTransition):
+        # Already closed, or changed a moment ago: the page shows where it stands now.
+        return {}
     except ValidationError as exc:  # FileRefused is one
         return {"write_error": " ".join(exc.messages)}
 
 
+def _capability_fields(cipher: CaseCipher, *steps: str) -> dict:
+    """What the page's forms carry: a fresh capability (so 15 minutes count from the last use)
+    and a one-time token for each form that changes something."""
+    return {
+        "capability": capability_issue(cipher),
+        **{f"{step}_token": token_issue(f"status:{step}") for step in steps},
+    }
+
+
 @sensitive_variables()
-def _applicant_download(case: Case, cipher: CaseCipher, uid: str) -> HttpResponse:
+def _status_page(
+    request: HttpRequest, case: Case, cipher: CaseCipher, extra: dict | None = None
+) -> HttpResponse:
+    context: dict = {
+        "case": case,
+        "state_text": STATE_TEXT[case.state],
+        "message_form": ApplicantMessageForm(),
+        "file_limit_mb": settings.FILE_MAX_BYTES // (1024 * 1024),
+        "deletion_date": retention.deletion_date(case),
+        **_capability_fields(cipher, "message", "upload"),
+        **(extra or {}),
+    }
+    with transaction.atomic():  # the thread is decrypted for the page: the view is recorded with it
+        context["thread"] = case_thread(case=case, cipher=cipher)
+        context["files"] = case_files(case=case)
+        intake.case_status_viewed(case=case)
+    return page(request, "status.html", context)
+
+
+@sensitive_variables()
+def _download(case: Case, cipher: CaseCipher, uid: str) -> HttpResponse:
     try:
         row, data = correspondence.attachment_open(
             case=case, cipher=cipher, actor=rules.APPLICANT, uid=uid

@@ -2,7 +2,7 @@
 
 from evacuation.choices import CLOSED_STATES, OPEN_STATES, ProposalStatus, State
 from evacuation.models.case import REFERENCE_ALPHABET, Case, reference_new
-from evacuation.models.casework import NOTE_MAX_LENGTH, FundingProposal, Note
+from evacuation.models.casework import NOTE_MAX_LENGTH, CodeReplacement, FundingProposal, Note
 from evacuation.models.correspondence import MESSAGE_MAX_LENGTH, Attachment, Direction, Message
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "REFERENCE_ALPHABET",
     "Attachment",
     "Case",
+    "CodeReplacement",
     "Direction",
     "FundingProposal",
     "Message",

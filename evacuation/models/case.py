@@ -58,8 +58,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
     urgency = models.CharField(max_length=10, choices=Urgency.choices, db_index=True)
     # 0 for "in danger now": the queue sorts on (priority, created_at) with one index.
     priority = models.PositiveSmallIntegerField(default=2, editable=False)
-    # Keyed hash of the receipt code (vault.cases.receipt_lookup): finds the case, reveals nothing.
-    receipt_lookup = models.CharField(max_length=128, unique=True, editable=False)
     # CaseCipher.encrypt("intake", json): every personal field the applicant gave; empty once
     # the case is purged.
     payload = models.BinaryField(editable=False)
@@ -102,6 +100,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     held_at = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
+    # The applicant asked for everything to be deleted now (only a hold keeps it until released).
+    delete_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -134,6 +134,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def pending_proposal(self):
         """The funding proposal waiting for approval, or None (at most one exists)."""
         return self.funding_proposals.filter(status=ProposalStatus.PENDING).first()
+
+    def open_code_replacement(self):
+        """The receipt-code replacement asked for and not yet issued or cancelled, or None."""
+        return self.code_replacements.filter(
+            issued_at__isnull=True, cancelled_at__isnull=True
+        ).first()
 
     @transition(field=state, source=State.RECEIVED, target=State.ASSESSED, permission=may_assess)
     def assess(self) -> None:

@@ -1,4 +1,5 @@
-"""What staff add to a case besides its state: funding proposals and internal notes."""
+"""What staff add to a case besides its state: funding proposals, internal notes, and the
+replacement of a lost receipt code."""
 
 from __future__ import annotations
 
@@ -66,3 +67,34 @@ class Note(models.Model):
     @property
     def purpose(self) -> str:
         return f"note:{self.uid}"
+
+
+class CodeReplacement(models.Model):
+    """A lost receipt code replaced, four eyes: the caseworker who verified the applicant out of
+    band asks, a coordinator who did not ask confirms, and the one who asked then issues the new
+    code (shown once, to them alone) and passes it on. Holds no key and no code."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="code_replacements")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(issued_at__isnull=True, cancelled_at__isnull=True),
+                name="one_open_code_replacement_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"code replacement for case {self.case_id}"

@@ -14,6 +14,7 @@ from audit.actions import Action
 from evacuation.models import Case, reference_new
 from evacuation.services.events import case_event
 from vault import cases as vault_cases
+from vault.receipts import ReceiptCode
 
 PAYLOAD_PURPOSE = "intake"
 PAYLOAD_VERSION = 1
@@ -33,18 +34,17 @@ PAYLOAD_FIELDS = (
 
 
 @sensitive_variables()
-def case_submit(*, form_data: dict[str, Any]) -> tuple[Case, str]:
+def case_submit(*, form_data: dict[str, Any]) -> tuple[Case, ReceiptCode]:
     """Creates a case in `received`; returns it with the receipt code, which is never stored."""
     payload = {"v": PAYLOAD_VERSION, **{name: form_data.get(name) for name in PAYLOAD_FIELDS}}
     plaintext = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    receipt_code = vault_cases.receipt_code_new()
     uid = uuid.uuid4()
+    new_key = vault_cases.case_key_new(case_uid=str(uid))  # one Argon2id, before any lock
     with transaction.atomic():
-        cipher = vault_cases.case_key_create(case_uid=str(uid), receipt_code=receipt_code)
+        cipher, receipt_code = vault_cases.case_key_store(new_key)
         case = Case(
             uid=uid,
             urgency=form_data["urgency"],
-            receipt_lookup=vault_cases.receipt_lookup(receipt_code),
             payload=cipher.encrypt(PAYLOAD_PURPOSE, plaintext),
         )
         _save_with_fresh_reference(case)

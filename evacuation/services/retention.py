@@ -7,7 +7,8 @@ dates, urgency and the codes staff chose) is what statistics need and holds noth
 
 Rules (settings): cases that ended (relocated, declined, withdrawn) more than RETENTION_DAYS ago,
 and requests still `received` with no staff action for UNTOUCHED_DAYS. Never purged: a case a
-coordinator put on hold, and a case whose applicant wrote in the last RECENT_MESSAGE_DAYS.
+coordinator put on hold, and a case whose applicant wrote in the last RECENT_MESSAGE_DAYS. An
+applicant may ask for everything to go at once: then only a hold keeps it, until released.
 """
 
 from __future__ import annotations
@@ -23,14 +24,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
+from core.db import scrub_deleted
 from evacuation import rules
 from evacuation.choices import HoldReason
-from evacuation.models import CLOSED_STATES, Case, Direction, Message, State
+from evacuation.models import CLOSED_STATES, Attachment, Case, Direction, Message, Note, State
+from evacuation.services.casework import case_withdraw
 from evacuation.services.events import case_event
 from vault import cases as vault_cases
+from vault.models import ApplicantKey, CaseKey
 
 RULE_ENDED = "ended"
 RULE_UNTOUCHED = "untouched"
+RULE_ASKED = "asked"  # the applicant asked for everything to be deleted now
 
 
 def deletion_date(case: Case) -> date | None:
@@ -38,6 +43,8 @@ def deletion_date(case: Case) -> date | None:
     hold, already purged). A message from the applicant postpones it, as it does the purge."""
     if case.hold_reason or case.is_purged:
         return None
+    if case.delete_requested_at is not None:
+        return timezone.localdate(case.delete_requested_at)
     if case.state in CLOSED_STATES:
         due = case.state_changed_at + timedelta(days=settings.RETENTION_DAYS)
     elif case.state == State.RECEIVED:
@@ -67,17 +74,31 @@ def retention_due(now: datetime | None = None) -> QuerySet[Case]:
             created_at__gte=now - timedelta(days=settings.RECENT_MESSAGE_DAYS),
         )
     )
+    asked = Q(delete_requested_at__isnull=False)
     return (
         Case.objects.annotate(since=Coalesce("last_staff_action_at", "created_at"))
-        .filter(ended | untouched, purged_at__isnull=True, hold_reason="")
-        .exclude(wrote_recently)
+        .filter(((ended | untouched) & ~wrote_recently) | asked)
+        .filter(purged_at__isnull=True, hold_reason="")
         .only("id", "uid", "reference", "state", "state_changed_at", "created_at")
         .order_by("pk")
     )
 
 
 def rule_for(case: Case) -> str:
+    if case.delete_requested_at is not None:
+        return RULE_ASKED
     return RULE_ENDED if case.state in CLOSED_STATES else RULE_UNTOUCHED
+
+
+def case_delete_now(*, case: Case) -> bool:
+    """The applicant withdraws and asks for everything to be deleted at once. Returns True when
+    it was shredded now; False when a coordinator's hold keeps it (it goes when the hold ends)."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.is_open:
+            case_withdraw(case=locked, actor=rules.APPLICANT)
+        Case.objects.filter(pk=locked.pk).update(delete_requested_at=timezone.now())
+    return case_purge(case=locked, rule=RULE_ASKED)
 
 
 def case_purge(*, case: Case, rule: str) -> bool:
@@ -102,6 +123,14 @@ def case_purge(*, case: Case, rule: str) -> bool:
             data={"final_state": locked.state, "rule": rule},
         )
     return True
+
+
+def storage_scrub() -> None:
+    """After purges: no byte of what was shredded stays in the database's own files
+    (core.db.scrub_deleted). Outside any transaction."""
+    scrub_deleted(
+        model._meta.db_table for model in (Case, Note, Message, Attachment, CaseKey, ApplicantKey)
+    )
 
 
 def case_hold_set(*, case: Case, actor, reason: str) -> None:

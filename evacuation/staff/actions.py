@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from evacuation.services import casework
+from evacuation.services import casework, receipts
 from evacuation.staff import forms
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ class StaffAction:
     done: Promise
     danger: bool = False
     keeps: str = ""  # a text field given back when the case changed under the person
+    shows: str = ""  # a template that shows what `run` returned, instead of going back
 
 
 ACTIONS: tuple[StaffAction, ...] = (
@@ -185,6 +186,50 @@ ACTIONS: tuple[StaffAction, ...] = (
         _("Add the note"),
         _("Note added. It is stored encrypted."),
         keeps="text",
+    ),
+    StaffAction(
+        "request_new_code",
+        "new-code",
+        "request_new_code",
+        forms.RequestNewCodeForm,
+        lambda call: receipts.code_replacement_request(case=call.case, actor=call.actor),
+        _("Replace a lost receipt code"),
+        _("Ask for a new code"),
+        _("A new code is asked for. A coordinator must confirm it; then you issue it here."),
+    ),
+    StaffAction(
+        "confirm_new_code",
+        "new-code/confirm",
+        "confirm_new_code",
+        forms.ConfirmNewCodeForm,
+        lambda call: receipts.code_replacement_confirm(case=call.case, actor=call.actor),
+        _("Confirm a new receipt code"),
+        _("Confirm"),
+        _("Confirmed. The colleague who asked can now issue the new code."),
+    ),
+    StaffAction(
+        "issue_new_code",
+        "new-code/issue",
+        "issue_new_code",
+        forms.IssueNewCodeForm,
+        lambda call: receipts.code_replacement_issue(
+            case=call.case, actor=call.actor, keys=call.keys
+        ),
+        _("Issue the new receipt code"),
+        _("Issue the code now"),
+        _("The new code is issued; the old one no longer works."),
+        shows="evacuation/staff/new_code.html",
+    ),
+    StaffAction(
+        "cancel_new_code",
+        "new-code/cancel",
+        "cancel_new_code",
+        forms.CancelNewCodeForm,
+        lambda call: receipts.code_replacement_cancel(case=call.case, actor=call.actor),
+        _("Cancel the new receipt code"),
+        _("Cancel it"),
+        _("Cancelled. The applicant's code is unchanged."),
+        danger=True,
     ),
 )
 BY_NAME = {action.name: action for action in ACTIONS}

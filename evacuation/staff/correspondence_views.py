@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
@@ -16,13 +15,9 @@ from evacuation.files import transfer
 from evacuation.models import Attachment, Case
 from evacuation.services import correspondence, retention
 from evacuation.staff.forms import HoldForm, MessageForm
+from evacuation.staff.views import LOCKED
 from vault.errors import VaultError, VaultLocked
 from vault.session import staff_keys
-
-LOCKED = gettext_lazy(
-    "Your session cannot open case data (no key grant, or signed in before it was granted). "
-    "Nothing was saved."
-)
 
 
 def _case(reference: str) -> Case:

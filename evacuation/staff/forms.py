@@ -229,6 +229,33 @@ class NoteForm(CaseSeenForm):
     )
 
 
+class RequestNewCodeForm(CaseSeenForm):
+    verified = forms.BooleanField(
+        label=_(
+            "I have made sure, outside this system (a call, a partner organisation, a referee), "
+            "that I am in touch with the applicant themselves."
+        ),
+        error_messages=_required(
+            _("Ask for a new code only after you have made sure it is really the applicant.")
+        ),
+    )
+
+
+class ConfirmNewCodeForm(CaseSeenForm):
+    checked = forms.BooleanField(
+        label=_("I have checked with my colleague why this applicant needs a new code."),
+        error_messages=_required(_("Tick the box to confirm that you have checked.")),
+    )
+
+
+class IssueNewCodeForm(CaseSeenForm):
+    pass
+
+
+class CancelNewCodeForm(CaseSeenForm):
+    pass
+
+
 class OpenCaseForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Why are you opening this case?"),

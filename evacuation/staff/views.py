@@ -38,6 +38,10 @@ from vault.errors import VaultError, VaultLocked
 from vault.session import staff_keys
 
 CASE_CHANGED = gettext_lazy("This case changed while you were looking — reload it.")
+LOCKED = gettext_lazy(
+    "Your session cannot open case data (no key grant, or signed in before it was granted). "
+    "Nothing was saved."
+)
 
 
 # --- the queue and the approvals list ------------------------------------------------------------
@@ -152,12 +156,17 @@ def case_act(request: HttpRequest, reference: str, action: str) -> HttpResponse:
         case=case, actor=request.user, keys=staff_keys(request), data=form.cleaned_data
     )
     try:
-        spec.run(call)
+        result = spec.run(call)
     except (ConcurrentTransition, TransitionNotAllowed):  # CaseChanged is a ConcurrentTransition
         return _changed(request, reference, spec)
     except ValidationError as exc:
         form.add_error(None, exc)
         return _case_page(request, reference, bound={action: form})
+    except VaultLocked:
+        messages.error(request, LOCKED)
+        return redirect("evacuation_staff:case", reference=reference)
+    if spec.shows:  # shown once, in the answer to this POST: never in a URL or a redirect
+        return render(request, spec.shows, {"case": case, "result": result, "done": spec.done})
     messages.success(request, spec.done)
     return redirect("evacuation_staff:case", reference=reference)
 

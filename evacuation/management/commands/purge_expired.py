@@ -12,6 +12,8 @@ SCHEDULE = """\
 Destroy the data of cases past their retention time: ended (relocated, declined, withdrawn)
 more than RETENTION_DAYS ago, or still received with no staff action for UNTOUCHED_DAYS.
 Cases on hold, and cases whose applicant wrote in the last RECENT_MESSAGE_DAYS, stay.
+After a purge the database files are scrubbed (SQLite's log truncated, PostgreSQL's tables
+vacuumed), so no byte of a shredded case stays where this server can read it.
 Safe to run again at any time; prints how many cases went (--dry-run: which, and by what rule).
 
 Run it daily with the site's environment. From cron (crontab -e as the site's user):
@@ -70,5 +72,7 @@ class Command(BaseCommand):
                 done += 1
             elif retention.case_purge(case=case, rule=rule):
                 done += 1
+        if done and not dry_run:
+            retention.storage_scrub()
         verb = "would be purged" if dry_run else "purged"
         self.stdout.write(f"{done} case(s) {verb}.")
