@@ -54,6 +54,7 @@ class Action(models.TextChoices):
     CASE_WITHDRAWN = "case.withdrawn", _("Request withdrawn")
     CASE_ASSIGNED = "case.assigned", _("Case assigned")
     CASE_NOTE_ADDED = "case.note_added", _("Internal note added")
+    CASE_ADDED_TO = "case.added_to", _("Applicant added to the request")
     CASE_HOLD_SET = "case.hold_set", _("Retention hold set")
     CASE_HOLD_RELEASED = "case.hold_released", _("Retention hold released")
     CASE_PURGED = "case.purged", _("Case crypto-shredded")
@@ -104,6 +105,7 @@ ALLOWED_DATA: dict[str, frozenset[str]] = {
     Action.CASE_WITHDRAWN: frozenset({"by"}),
     Action.CASE_ASSIGNED: frozenset({"assignee"}),
     Action.CASE_NOTE_ADDED: frozenset(),
+    Action.CASE_ADDED_TO: frozenset(),
     Action.CASE_HOLD_SET: frozenset({"reason"}),
     Action.CASE_HOLD_RELEASED: frozenset(),
     Action.CASE_PURGED: frozenset({"final_state", "rule"}),

@@ -261,6 +261,11 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler
 # Rate limits (token buckets in the database, so they hold across workers).
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
 QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.wikipedia.org/")
+# Who runs this service, shown on the applicant's start page, and where a person can check that
+# this is really its address (the organisation's own page that lists it, and the onion address).
+ORGANISATION_NAME = env_str("ORGANISATION_NAME", "")
+ORGANISATION_URL = env_str("ORGANISATION_URL", "")
+ONION_ADDRESS = env_str("ONION_ADDRESS", "")
 
 LOGGING = {
     "version": 1,

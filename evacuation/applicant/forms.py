@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
@@ -147,3 +149,27 @@ class ApplicantMessageForm(forms.Form):
         max_length=MESSAGE_MAX_LENGTH,
         error_messages=_required(_("Write a message first.")),
     )
+
+
+_CHOICE_LABELS = {
+    "contact_method": dict(ContactMethod.choices),
+    "travel_documents": dict(TravelDocuments.choices),
+    "help_needed": dict(HelpNeeded.choices),
+}
+
+
+def intake_answers(intake: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) pairs in the order the form asked them, codes as words: what the staff
+    page shows when a case is opened, and what the applicant reads back on their status page."""
+    rows = []
+    for name, field in IntakeForm.base_fields.items():
+        if name == "consent" or name not in intake:
+            continue
+        value = intake[name]
+        labels = _CHOICE_LABELS.get(name)
+        if labels and isinstance(value, list):
+            value = "; ".join(str(labels.get(v, v)) for v in value)
+        elif labels:
+            value = labels.get(value, value)
+        rows.append((str(field.label), "" if value is None else str(value)))
+    return rows

@@ -87,11 +87,16 @@ def page(
     return render(request, f"evacuation/applicant/{template}", context, status=status)
 
 
-def lookup_page(request: HttpRequest, form=None, *, error: str = "", status: int = 200):
-    """The code-entry page; what was typed stays in the field."""
+def lookup_page(
+    request: HttpRequest, form=None, *, error: str = "", status: int = 200, **extra
+) -> HttpResponse:
+    """The code-entry page; what was typed stays in the field (the language switch sends it
+    along too)."""
     context = {
         "form": form or ReceiptCodeForm(),
         "error": error,
         "form_token": token_issue("lookup"),
+        "switch_form": "lookup",
+        **extra,
     }
     return page(request, "status_lookup.html", context, status=status)

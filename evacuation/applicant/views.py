@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
@@ -35,7 +35,12 @@ from core.tokens import (
 )
 from evacuation import rules
 from evacuation.applicant.decorators import applicant_view
-from evacuation.applicant.forms import ApplicantMessageForm, IntakeForm, ReceiptCodeForm
+from evacuation.applicant.forms import (
+    ApplicantMessageForm,
+    IntakeForm,
+    ReceiptCodeForm,
+    intake_answers,
+)
 from evacuation.applicant.pages import (
     CODE_FORGOTTEN,
     CODE_NOT_FOUND,
@@ -49,7 +54,7 @@ from evacuation.applicant.pages import (
 )
 from evacuation.files import transfer
 from evacuation.models import Attachment, Case
-from evacuation.selectors.thread import case_files, case_thread
+from evacuation.selectors.thread import case_additions, case_files, case_intake, case_thread
 from evacuation.services import correspondence, intake, retention
 from evacuation.services.casework import case_withdraw
 from vault import cases as vault_cases
@@ -72,18 +77,23 @@ KEPT_ON_HOLD = _(
 # A lost answer (a Tor timeout) must not lose the code: whoever holds the form may see it again
 # for this long, until they say they have written it down.
 RECEIPT_AGAIN_FOR = timedelta(minutes=10)
-WRITES = ("message", "upload", "withdraw", "withdraw_delete")
+WRITES = ("message", "add", "upload", "withdraw", "withdraw_delete")
 
 
 @applicant_view
 @require_http_methods(["GET", "HEAD"])
 def home(request: HttpRequest) -> HttpResponse:
-    return page(request, "home.html")
+    context = {
+        "organisation": settings.ORGANISATION_NAME,
+        "organisation_url": settings.ORGANISATION_URL,
+        "onion_address": settings.ONION_ADDRESS,
+    }
+    return page(request, "home.html", context)
 
 
-def _busy(request: HttpRequest, busy: ratelimit.Busy, template: str, context: dict) -> HttpResponse:
-    """The same form, with what was typed, saying when to try again; nothing was stored."""
-    return page(request, template, {**context, "busy": busy}, status=429)
+def _request_page(request: HttpRequest, context: dict, *, status: int = 200) -> HttpResponse:
+    # The language switch sends this form to the other language's URL, so nothing typed is lost.
+    return page(request, "request.html", {**context, "switch_form": "intake"}, status=status)
 
 
 @applicant_view
@@ -92,30 +102,33 @@ def _busy(request: HttpRequest, busy: ratelimit.Busy, template: str, context: di
 def request_form(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         context = {"form": IntakeForm(), "form_token": token_issue("intake")}
-        return page(request, "request.html", context)
+        return _request_page(request, context)
     token = request.POST.get("form_token", "")
+    if "switch_language" in request.POST:  # the same form, in another language, as typed
+        context = {"form": IntakeForm(initial=_typed(request, IntakeForm)), "form_token": token}
+        return _request_page(request, context)
     if "written_down" in request.POST:
         token_forget(token, "intake", max_age=INTAKE_FORM_AGE)
         return page(request, "written_down.html")
     form = IntakeForm(request.POST)
     context = {"form": form, "form_token": token}
     if not form.is_valid():
-        return page(request, "request.html", context)
+        return _request_page(request, context)
     busy = ratelimit.intake_spend(request)
     if busy is not None:
-        return _busy(request, busy, "request.html", context)
+        return _request_page(request, {**context, "busy": busy}, status=429)
     spent = token_spend(token, "intake", max_age=INTAKE_FORM_AGE)
     if spent is Token.SPENT:
         return _sent_before(request, token)
     if spent is Token.INVALID:
         context.update(form_token=token_issue("intake"), error=FORM_TOO_OLD)
-        return page(request, "request.html", context)
+        return _request_page(request, context)
     try:
         case, code = intake.case_submit(form_data=form.cleaned_data)
     except VaultError:
         # No organisation key to seal to: keep what they typed and say plainly to come back.
         token_release(token, "intake", max_age=INTAKE_FORM_AGE)
-        return page(request, "request.html", {**context, "unavailable": True}, status=503)
+        return _request_page(request, {**context, "unavailable": True}, status=503)
     key = token_secret(token, "intake", max_age=INTAKE_FORM_AGE)
     sealed = receipt_seal(code, case.reference, key=key)
     token_keep(token, "intake", max_age=INTAKE_FORM_AGE, sealed=sealed, for_=RECEIPT_AGAIN_FOR)
@@ -161,9 +174,20 @@ def status(request: HttpRequest) -> HttpResponse:
     return _look_up(request)
 
 
+def _typed(request: HttpRequest, form_class) -> dict:
+    """What was typed into a form, as its initial values (shown again, not yet checked)."""
+    typed = {}
+    for name, field in form_class.base_fields.items():
+        many = isinstance(field, forms.MultipleChoiceField)
+        typed[name] = request.POST.getlist(name) if many else request.POST.get(name)
+    return typed
+
+
 @sensitive_variables()
 def _look_up(request: HttpRequest) -> HttpResponse:
     """A typed receipt code: its shape first, then one Argon2id, paid for by the rate limits."""
+    if "switch_language" in request.POST:
+        return lookup_page(request, ReceiptCodeForm(initial=_typed(request, ReceiptCodeForm)))
     form = ReceiptCodeForm(request.POST)
     if token_check(request.POST.get("form_token", ""), "lookup", max_age=LOOKUP_FORM_AGE) is (
         Token.INVALID
@@ -176,8 +200,7 @@ def _look_up(request: HttpRequest) -> HttpResponse:
         request, locator=code.locator, live=vault_cases.locator_is_live(code.locator)
     )
     if isinstance(attempt, ratelimit.Busy):
-        context = {"form": form, "form_token": token_issue("lookup")}
-        return _busy(request, attempt, "status_lookup.html", context)
+        return lookup_page(request, form, status=429, busy=attempt)
     try:
         cipher = vault_cases.case_cipher_for_applicant(code)
     except WrongCode:
@@ -194,21 +217,12 @@ def _with_capability(request: HttpRequest) -> HttpResponse:
         cipher = capability_open(request.POST["capability"])
     except CapabilityExpired:
         unsent = request.POST.get("text", "") if step == "message" else ""
-        return page(
-            request,
-            "status_lookup.html",
-            {
-                "form": ReceiptCodeForm(),
-                "form_token": token_issue("lookup"),
-                "error": CODE_FORGOTTEN,
-                "unsent": unsent,
-            },
-        )
+        return lookup_page(request, error=CODE_FORGOTTEN, unsent=unsent)
     except CapabilityInvalid:
         return lookup_page(request)
     busy = ratelimit.case_spend(cipher.case_uid)
     if busy is not None:
-        return _busy(request, busy, "refused.html", {"reason": ""})
+        return page(request, "refused.html", {"busy": busy}, status=429)
     case = Case.objects.get(uid=cipher.case_uid)
     if step == "download":
         return _download(case, cipher, request.POST.get("file", ""))
@@ -242,10 +256,16 @@ def _write(request: HttpRequest, case: Case, cipher: CaseCipher, step: str) -> d
                 retention.storage_scrub()
                 return {"deleted": True}
             return {"written": KEPT_ON_HOLD}
-        if step == "message":
+        if step in ("message", "add"):
             form = ApplicantMessageForm(request.POST)
             if not form.is_valid():
-                return {"write_error": " ".join(form.errors.get("text", [])), "draft": form}
+                errors = " ".join(form.errors.get("text", []))
+                return {"write_error": errors, "draft": form, "draft_for": step}
+            if step == "add":
+                correspondence.addition_from_applicant(
+                    case=case, cipher=cipher, text=form.cleaned_data["text"]
+                )
+                return {"written": _("What you added is sent. Your request itself is unchanged.")}
             correspondence.message_from_applicant(
                 case=case, cipher=cipher, text=form.cleaned_data["text"]
             )
@@ -279,13 +299,15 @@ def _status_page(
         "message_form": ApplicantMessageForm(),
         "file_limit_mb": settings.FILE_MAX_BYTES // (1024 * 1024),
         "deletion_date": retention.deletion_date(case),
-        **_capability_fields(cipher, "message", "upload"),
+        **_capability_fields(cipher, "message", "add", "upload"),
         **(extra or {}),
     }
-    with transaction.atomic():  # the thread is decrypted for the page: the view is recorded with it
-        context["thread"] = case_thread(case=case, cipher=cipher)
-        context["files"] = case_files(case=case)
-        intake.case_status_viewed(case=case)
+    if not case.is_purged:
+        context["answers"] = intake_answers(case_intake(case=case, cipher=cipher))
+        context["additions"] = case_additions(case=case, cipher=cipher)
+    context["thread"] = case_thread(case=case, cipher=cipher)
+    context["files"] = case_files(case=case)
+    context["new_replies"] = correspondence.applicant_visit(case=case, cipher=cipher)
     return page(request, "status.html", context)
 
 

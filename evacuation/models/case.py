@@ -49,6 +49,8 @@ def reference_new() -> str:
 
 
 URGENCY_PRIORITY = {Urgency.NOW: 0, Urgency.WEEKS: 1, Urgency.PLANNING: 2}
+# The purpose `payload` is encrypted for (CaseCipher binds it into the associated data).
+PAYLOAD_PURPOSE = "intake"
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -65,7 +67,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     state_changed_at = models.DateTimeField(default=timezone.now)
     last_staff_action_at = models.DateTimeField(null=True, blank=True)
-    last_applicant_activity_at = models.DateTimeField(default=timezone.now)
+    # The day (never the time) the applicant last wrote or acted: the applicant's visits leave
+    # no trace in clear. What they last saw is sealed under the case key (`seen`).
+    last_applicant_activity_on = models.DateField(default=timezone.localdate)
+    # CaseCipher.encrypt("seen", ...): how many replies the applicant has seen; empty once purged.
+    seen = models.BinaryField(default=b"", editable=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -65,3 +65,23 @@ class Attachment(models.Model):
     @property
     def purpose(self) -> str:
         return f"file:{self.uid}"
+
+
+class Addition(models.Model):
+    """Something the applicant added to their request later; the request itself never changes.
+    Stored only as ciphertext under the case key."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="additions")
+    created_at = models.DateTimeField(default=timezone.now)
+    body = models.BinaryField()  # CaseCipher.encrypt_text(addition.purpose, text)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"addition {self.uid}"
+
+    @property
+    def purpose(self) -> str:
+        return f"addition:{self.uid}"

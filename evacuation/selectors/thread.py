@@ -1,15 +1,18 @@
-"""Reading a case's messages and files. The thread is decrypted with a cipher the caller holds;
-the file list never is (callers record why they opened either)."""
+"""Reading a case's request, messages and files. What is decrypted, with a cipher the caller
+holds, is the request, the applicant's additions and the thread; the file list never is. Staff
+callers record why they opened any of it."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.views.decorators.debug import sensitive_variables
 
 from evacuation.files import sanitise
-from evacuation.models import Attachment, Case
+from evacuation.models import PAYLOAD_PURPOSE, Attachment, Case
 from vault.cases import CaseCipher
 from vault.errors import VaultError
 
@@ -70,3 +73,29 @@ def case_thread(*, case: Case, cipher: CaseCipher) -> list[OpenedMessage]:
             )
         )
     return thread
+
+
+@dataclass(frozen=True)
+class OpenedAddition:
+    created_at: datetime
+    text: str
+    readable: bool
+
+
+@sensitive_variables()
+def case_additions(*, case: Case, cipher: CaseCipher) -> list[OpenedAddition]:
+    """What the applicant added to their request later, decrypted, oldest first."""
+    additions = []
+    for addition in case.additions.all():
+        try:
+            text, readable = cipher.decrypt_text(addition.purpose, bytes(addition.body)), True
+        except VaultError:
+            text, readable = "", False
+        additions.append(OpenedAddition(addition.created_at, text, readable))
+    return additions
+
+
+@sensitive_variables()
+def case_intake(*, case: Case, cipher: CaseCipher) -> dict[str, Any]:
+    """What the applicant told us when they asked (raises vault.errors.DecryptionFailed)."""
+    return json.loads(cipher.decrypt(PAYLOAD_PURPOSE, bytes(case.payload)))

@@ -298,7 +298,7 @@ def case_withdraw(*, case: Case, actor: Any, seen_version: str | None = None) ->
         locked.withdraw()
         _proposals_close(locked, actor=None if by_applicant else actor, now=now)
         if by_applicant:
-            locked.last_applicant_activity_at = now
+            locked.last_applicant_activity_on = timezone.localdate(now)
             locked.state_changed_at = now
             locked.save()
         else:

@@ -19,10 +19,11 @@ from django.views.decorators.debug import sensitive_variables
 from audit.actions import Action
 from evacuation import rules
 from evacuation.files import sandbox, sanitise
-from evacuation.models import MESSAGE_MAX_LENGTH, Attachment, Case, Direction, Message
+from evacuation.models import MESSAGE_MAX_LENGTH, Addition, Attachment, Case, Direction, Message
 from evacuation.selectors.thread import FileRow, file_row
 from evacuation.services.events import case_event
 from vault.cases import CaseCipher
+from vault.errors import VaultError
 
 
 def _checked_text(text: str) -> str:
@@ -53,8 +54,8 @@ def _actor_fields(case: Case, actor) -> tuple[str, dict]:
     """Direction and the activity stamp a new message or file sets on the case."""
     now = timezone.now()
     if actor == rules.APPLICANT:
-        case.last_applicant_activity_at = now
-        return Direction.FROM_APPLICANT, {"last_applicant_activity_at": now}
+        case.last_applicant_activity_on = timezone.localdate(now)
+        return Direction.FROM_APPLICANT, {"last_applicant_activity_on": timezone.localdate(now)}
     rules.check("message", case, actor)
     case.last_staff_action_at = now
     return Direction.TO_APPLICANT, {"last_staff_action_at": now}
@@ -135,6 +136,44 @@ def attachment_open(*, case: Case, cipher: CaseCipher, actor, uid: str) -> tuple
         case_event(case, Action.FILE_DOWNLOADED, actor=actor, data={"kind": attachment.kind})
     number = case.attachments.filter(created_at__lte=attachment.created_at).count()
     return file_row(attachment, number), data
+
+
+@sensitive_variables()
+def addition_from_applicant(*, case: Case, cipher: CaseCipher, text: str) -> Addition:
+    """The applicant adds to their request; what they sent first is never changed."""
+    text = _checked_text(text)
+    _refuse_if_purged(case)
+    _, stamp = _actor_fields(case, rules.APPLICANT)
+    with transaction.atomic():
+        _lock_unpurged(case)
+        addition = Addition(case=case)
+        addition.body = cipher.encrypt_text(addition.purpose, text)
+        addition.save()
+        Case.objects.filter(pk=case.pk).update(**stamp)
+        case_event(case, Action.CASE_ADDED_TO, actor=rules.APPLICANT)
+    return addition
+
+
+SEEN_PURPOSE = "seen"
+
+
+@sensitive_variables()
+def applicant_visit(*, case: Case, cipher: CaseCipher) -> int:
+    """The applicant reads their thread: how many replies came since their last visit. What
+    they saw is kept sealed under the case key, so nothing in clear says when they came (this is
+    not a staff decryption: no audit event)."""
+    replies = case.messages.filter(direction=Direction.TO_APPLICANT).count()
+    seen = 0
+    if bytes(case.seen):
+        try:
+            seen = int(cipher.decrypt_text(SEEN_PURPOSE, bytes(case.seen)))
+        except (VaultError, ValueError):
+            seen = 0
+    if replies != seen or not bytes(case.seen):
+        Case.objects.filter(pk=case.pk, purged_at__isnull=True).update(
+            seen=cipher.encrypt_text(SEEN_PURPOSE, str(replies))
+        )
+    return max(replies - seen, 0)
 
 
 def messages_mark_read(*, case: Case) -> int:

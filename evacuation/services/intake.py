@@ -7,16 +7,14 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from audit.actions import Action
-from evacuation.models import Case, reference_new
+from evacuation.models import PAYLOAD_PURPOSE, Case, reference_new
 from evacuation.services.events import case_event
 from vault import cases as vault_cases
 from vault.receipts import ReceiptCode
 
-PAYLOAD_PURPOSE = "intake"
 PAYLOAD_VERSION = 1
 # Personal fields of the intake form; all of them go into the encrypted payload only.
 PAYLOAD_FIELDS = (
@@ -63,9 +61,3 @@ def _save_with_fresh_reference(case: Case, attempts: int = 5) -> None:
             if attempt == attempts - 1 or Case.objects.filter(uid=case.uid).exists():
                 raise
             case.reference = reference_new()
-
-
-def case_status_viewed(*, case: Case) -> None:
-    with transaction.atomic():
-        Case.objects.filter(pk=case.pk).update(last_applicant_activity_at=timezone.now())
-        case_event(case, Action.CASE_STATUS_VIEWED, actor="applicant")

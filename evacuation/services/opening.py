@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -14,10 +13,15 @@ from audit.actions import Action
 from evacuation import rules
 from evacuation.choices import OpenReason
 from evacuation.models import Case, Note
-from evacuation.selectors.thread import OpenedMessage, case_thread
+from evacuation.selectors.thread import (
+    OpenedAddition,
+    OpenedMessage,
+    case_additions,
+    case_intake,
+    case_thread,
+)
 from evacuation.services.correspondence import messages_mark_read
 from evacuation.services.events import case_event
-from evacuation.services.intake import PAYLOAD_PURPOSE
 from vault.errors import VaultError
 
 if TYPE_CHECKING:
@@ -38,13 +42,15 @@ class OpenedCase:
     """Everything one audited opening shows: the intake, the notes and the thread, decrypted."""
 
     intake: dict[str, Any]
+    additions: list[OpenedAddition] = field(default_factory=list)
     notes: list[OpenedNote] = field(default_factory=list)
     messages: list[OpenedMessage] = field(default_factory=list)
 
 
 @sensitive_variables()
 def case_open(*, case: Case, actor: User, keys: StaffKeys, reason: str) -> OpenedCase:
-    """Decrypts the intake, the notes and the messages for one staff member, for a stated
+    """Decrypts the intake (with the applicant's additions), the notes and the messages for one
+    staff member, for a stated
     reason, and records that it happened (one CASE_OPENED event covers them all). The
     applicant's messages count as read from then on.
 
@@ -55,12 +61,13 @@ def case_open(*, case: Case, actor: User, keys: StaffKeys, reason: str) -> Opene
         raise ValueError("unknown reason")
     with transaction.atomic():
         cipher = keys.case_cipher(str(case.uid))
-        plaintext = cipher.decrypt(PAYLOAD_PURPOSE, bytes(case.payload))
+        intake = case_intake(case=case, cipher=cipher)
+        additions = case_additions(case=case, cipher=cipher)
         notes = [_note_open(cipher, note) for note in case.notes.select_related("author")]
         thread = case_thread(case=case, cipher=cipher)
         messages_mark_read(case=case)
         case_event(case, Action.CASE_OPENED, actor=actor, data={"reason": reason})
-    return OpenedCase(intake=json.loads(plaintext), notes=notes, messages=thread)
+    return OpenedCase(intake=intake, additions=additions, notes=notes, messages=thread)
 
 
 @sensitive_variables()

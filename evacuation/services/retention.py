@@ -27,7 +27,15 @@ from audit.actions import Action
 from core.db import scrub_deleted
 from evacuation import rules
 from evacuation.choices import HoldReason
-from evacuation.models import CLOSED_STATES, Attachment, Case, Direction, Message, Note, State
+from evacuation.models import (
+    CLOSED_STATES,
+    Attachment,
+    Case,
+    Direction,
+    Message,
+    Note,
+    State,
+)
 from evacuation.services.casework import case_withdraw
 from evacuation.services.events import case_event
 from vault import cases as vault_cases
@@ -114,8 +122,9 @@ def case_purge(*, case: Case, rule: str) -> bool:
         locked.notes.all().delete()
         locked.messages.all().delete()
         locked.attachments.all().delete()
+        locked.additions.all().delete()
         vault_cases.case_keys_shred(case_uid=str(locked.uid))
-        Case.objects.filter(pk=locked.pk).update(payload=b"", purged_at=timezone.now())
+        Case.objects.filter(pk=locked.pk).update(payload=b"", seen=b"", purged_at=timezone.now())
         case_event(
             locked,
             Action.CASE_PURGED,

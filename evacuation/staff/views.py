@@ -26,8 +26,8 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.decorators import capability_required
 from evacuation import rules
-from evacuation.applicant.forms import IntakeForm
-from evacuation.choices import ContactMethod, HelpNeeded, HoldReason, State, TravelDocuments
+from evacuation.applicant.forms import intake_answers
+from evacuation.choices import HoldReason, State
 from evacuation.models import NOTE_MAX_LENGTH, Case, FundingProposal, ProposalStatus
 from evacuation.selectors import case_page, thread, timeline
 from evacuation.selectors import queue as queue_selectors
@@ -127,7 +127,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 keys=staff_keys(request),
                 reason=form.cleaned_data["reason"],
             )
-            extra["intake"] = intake_for_display(opened.intake)
+            extra["intake"] = intake_answers(opened.intake)
+            extra["additions"] = opened.additions
             extra["notes"] = opened.notes
             extra["thread"] = opened.messages
         except VaultLocked:
@@ -277,26 +278,3 @@ def _proposal_row(proposal: FundingProposal) -> dict[str, Any]:
         "decided_at": proposal.decided_at,
         "cancel_reason": proposal.get_cancel_reason_display() if proposal.cancel_reason else "",
     }
-
-
-_CHOICE_LABELS = {
-    "contact_method": dict(ContactMethod.choices),
-    "travel_documents": dict(TravelDocuments.choices),
-    "help_needed": dict(HelpNeeded.choices),
-}
-
-
-def intake_for_display(intake: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, value) pairs in the order the applicant's form asked them, codes as words."""
-    rows = []
-    for name, field in IntakeForm.base_fields.items():
-        if name == "consent" or name not in intake:
-            continue
-        value = intake[name]
-        labels = _CHOICE_LABELS.get(name)
-        if labels and isinstance(value, list):
-            value = "; ".join(str(labels.get(v, v)) for v in value)
-        elif labels:
-            value = labels.get(value, value)
-        rows.append((str(field.label), "" if value is None else str(value)))
-    return rows
