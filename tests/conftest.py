@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from tests.factories import CAST, Team, cast_member, team_ready
+
 
 def pytest_collection_modifyitems(config, items) -> None:
     """PostgreSQL-only tests are skipped, visibly, on the SQLite pass."""
@@ -50,3 +52,31 @@ def audit_key(settings):
     from audit.signing import key_generate
 
     return key_generate(Path(settings.AUDIT_SIGNING_KEY_FILE))
+
+
+# --- the cast ------------------------------------------------------------------------------------
+# The same people in the same roles in every test (tests.factories.CAST). Each fixture makes one
+# person, TOTP enrolled, with a personal key and no grant: a test that initialises the vault
+# itself says who holds the key. `team` is everyone, with the key granted to the case staff.
+
+
+def _cast_fixture(name: str):
+    def person(db):
+        return cast_member(name)
+
+    person.__doc__ = f"{name.capitalize()}, the cast's {CAST[name]}, holding no grant yet."
+    return pytest.fixture(person, name=name)
+
+
+carla = _cast_fixture("carla")  # caseworker
+kim = _cast_fixture("kim")  # caseworker
+cora = _cast_fixture("cora")  # coordinator
+colin = _cast_fixture("colin")  # coordinator
+audrey = _cast_fixture("audrey")  # auditor
+adam = _cast_fixture("adam")  # admin
+
+
+@pytest.fixture
+def team(carla, kim, cora, colin, audrey, adam) -> Team:
+    """The whole cast; the vault is initialised and the case staff hold the organisation key."""
+    return team_ready(carla=carla, kim=kim, cora=cora, colin=colin, audrey=audrey, adam=adam)

@@ -1,6 +1,8 @@
-"""Builders shared by every test: named staff and signed-in clients."""
+"""Builders shared by every test: the cast of staff, signed-in clients, cases and the vault."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.test import Client
 from django_otp.oath import TOTP
@@ -14,7 +16,7 @@ DEFAULT_PASSWORD = "correct horse battery staple 42"
 
 def make_staff(
     *,
-    username: str = "alice",
+    username: str,
     role: str = Role.CASEWORKER,
     password: str = DEFAULT_PASSWORD,
     totp: bool = True,
@@ -23,6 +25,53 @@ def make_staff(
     if totp:
         TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
     return user
+
+
+# --- the cast: the same people, in the same roles, in every test ------------------------------
+# tests/conftest.py makes each of them a fixture (`carla`, ...) and the whole `team`. A test that
+# needs someone unusual (a disabled account, no authenticator yet) makes that one person itself.
+
+CAST: dict[str, str] = {
+    "carla": Role.CASEWORKER,
+    "kim": Role.CASEWORKER,
+    "cora": Role.COORDINATOR,
+    "colin": Role.COORDINATOR,
+    "audrey": Role.AUDITOR,
+    "adam": Role.ADMIN,
+}
+
+
+def cast_member(name: str) -> User:
+    """One of the cast, TOTP enrolled, with a personal key and no grant yet."""
+    return make_staff(username=name, role=CAST[name])
+
+
+@dataclass(frozen=True)
+class Team:
+    """The whole cast with the vault initialised: the case staff (carla, kim, cora, colin) hold
+    the organisation key; audrey and adam, whose roles open no cases, do not."""
+
+    carla: User  # caseworker
+    kim: User  # caseworker
+    cora: User  # coordinator
+    colin: User  # coordinator
+    audrey: User  # auditor
+    adam: User  # admin
+    recovery: str  # the vault's recovery secret
+
+    @property
+    def case_staff(self) -> tuple[User, ...]:
+        return (self.carla, self.kim, self.cora, self.colin)
+
+    @property
+    def everyone(self) -> tuple[User, ...]:
+        return (*self.case_staff, self.audrey, self.adam)
+
+
+def team_ready(**people: User) -> Team:
+    """The Team of these cast members, granting the organisation key to the case staff."""
+    recovery = vault_ready(*(people[name] for name in ("carla", "kim", "cora", "colin")))
+    return Team(**people, recovery=recovery)
 
 
 def totp_code(device: TOTPDevice, *, offset_steps: int = 0) -> str:
@@ -62,6 +111,19 @@ def vault_ready(*grantees: User) -> str:
     from vault.org import vault_init
 
     return vault_init(grantees=grantees).recovery_secret
+
+
+def holds_current_grant(user: User) -> bool:
+    """Whether the user holds a grant of the current organisation key version."""
+    from vault.cases import current_org_key
+    from vault.errors import VaultNotInitialised
+    from vault.models import OrgKeyGrant
+
+    try:
+        version = current_org_key().version
+    except VaultNotInitialised:
+        return False
+    return OrgKeyGrant.objects.filter(user=user, org_key_id=version).exists()
 
 
 class VaultBrowser:
@@ -155,8 +217,11 @@ def submit_intake(client: Client | None = None, **overrides) -> tuple[str, str]:
     return reference, match.group(1)
 
 
-def database_dump() -> bytes:
-    """Every row of every table, as bytes: what a thief who copies the database holds."""
+def database_dump(*, sessions_decoded: bool = False) -> bytes:
+    """Every row of every table, as bytes: what a thief who copies the database holds. With
+    `sessions_decoded`, every stored session decoded as well (what the thief reads from them)."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
     from django.db import connection
 
     chunks: list[bytes] = []
@@ -169,6 +234,9 @@ def database_dump() -> bytes:
                         chunks.append(bytes(value))
                     else:
                         chunks.append(str(value).encode())
+    if sessions_decoded:
+        for stored in Session.objects.all():
+            chunks.append(repr(SessionStore().decode(stored.session_data)).encode())
     return b"\n".join(chunks)
 
 
@@ -265,3 +333,34 @@ def photo_with_gps(marker: str = "MarkerDatum") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG", exif=exif)
     return buffer.getvalue()
+
+
+# --- threads -----------------------------------------------------------------------------------
+
+
+def at_once(count: int, action) -> list:
+    """Runs action(i) in `count` threads released together by a barrier; returns each thread's
+    result, or the exception it raised (for the test to report in its own thread)."""
+    import threading
+
+    from django.db import connection
+
+    start = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            start.wait(timeout=30)
+            results[i] = action(i)
+        except BaseException as exc:  # reported by the test, in its own thread
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results

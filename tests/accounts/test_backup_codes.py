@@ -4,7 +4,7 @@ import pytest
 
 from accounts.services import backup_codes_generate
 from audit.models import AuditEvent
-from tests.factories import DEFAULT_PASSWORD, make_staff, verified_client
+from tests.factories import DEFAULT_PASSWORD, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -14,26 +14,24 @@ def _sign_in_with(client, user, code):
     return client.post("/staff/login/code/", {"token": code})
 
 
-def test_a_backup_code_signs_in_once(client):
-    alice = make_staff()
-    code = backup_codes_generate(user=alice)[0]
-    assert _sign_in_with(client, alice, code)["Location"] == "/staff/"
-    assert AuditEvent.objects.filter(action="backup_code.used", actor=alice).exists()
+def test_a_backup_code_signs_in_once(client, carla):
+    code = backup_codes_generate(user=carla)[0]
+    assert _sign_in_with(client, carla, code)["Location"] == "/staff/"
+    assert AuditEvent.objects.filter(action="backup_code.used", actor=carla).exists()
     client.post("/staff/logout/")
 
-    response = _sign_in_with(client, alice, code)
+    response = _sign_in_with(client, carla, code)
     assert response.status_code == 200
     assert client.get("/staff/")["Location"] == "/staff/login/code/"
 
 
-def test_regenerating_needs_the_password_and_retires_old_codes(client):
-    alice = make_staff()
-    old = backup_codes_generate(user=alice)
-    staff = verified_client(alice)
+def test_regenerating_needs_the_password_and_retires_old_codes(client, carla):
+    old = backup_codes_generate(user=carla)
+    staff = verified_client(carla)
 
     refused = staff.post("/staff/security/", {"action": "backup_codes", "password": "wrong one"})
     assert "That password is not correct" in refused.content.decode()
-    assert _sign_in_with(client, alice, old[0])["Location"] == "/staff/"
+    assert _sign_in_with(client, carla, old[0])["Location"] == "/staff/"
     client.post("/staff/logout/")
 
     response = staff.post(
@@ -41,5 +39,5 @@ def test_regenerating_needs_the_password_and_retires_old_codes(client):
     )
     assert response.status_code == 200
     assert old[1] not in response.content.decode()
-    assert _sign_in_with(client, alice, old[1]).status_code == 200
+    assert _sign_in_with(client, carla, old[1]).status_code == 200
     assert client.get("/staff/")["Location"] == "/staff/login/code/"

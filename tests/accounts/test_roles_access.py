@@ -36,8 +36,8 @@ def test_each_role_reaches_only_its_pages(role, path, status):
     assert client.get(path).status_code == status
 
 
-def test_the_menu_offers_only_what_the_role_may_use():
-    page = verified_client(make_staff(role=Role.AUDITOR)).get("/staff/").content.decode()
+def test_the_menu_offers_only_what_the_role_may_use(audrey):
+    page = verified_client(audrey).get("/staff/").content.decode()
     assert 'href="/audit/"' in page
     assert 'href="/staff/cases/"' not in page
     assert 'href="/admin/"' not in page

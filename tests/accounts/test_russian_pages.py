@@ -6,8 +6,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from accounts.models import Role
-from tests.factories import make_staff, sign_in, vault_ready
+from tests.factories import sign_in, vault_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +26,9 @@ def test_the_sign_in_page_is_in_russian_after_choosing_russian_with_the_switch()
     assert "Вход для сотрудников" in client.get("/staff/login/").content.decode()
 
 
-def test_a_wrong_password_is_explained_in_russian():
-    make_staff(username="alice")
+def test_a_wrong_password_is_explained_in_russian(carla):
     response = Client(HTTP_ACCEPT_LANGUAGE="ru").post(
-        "/staff/login/", {"username": "alice", "password": "not the password"}
+        "/staff/login/", {"username": "carla", "password": "not the password"}
     )
     page = response.content.decode()
     assert "Не удалось войти с этим именем пользователя и паролем." in page  # noqa: RUF001
@@ -43,8 +41,8 @@ def test_the_not_found_page_is_in_russian():
     assert "Страница не найдена" in page and "По этому адресу ничего нет." in page
 
 
-def test_a_refused_staff_member_sees_the_forbidden_page_in_russian():
-    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="ru"), make_staff(role=Role.AUDITOR))
+def test_a_refused_staff_member_sees_the_forbidden_page_in_russian(audrey):
+    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="ru"), audrey)
     response = client.get("/staff/team/")
     page = response.content.decode()
     assert response.status_code == 403
@@ -52,19 +50,17 @@ def test_a_refused_staff_member_sees_the_forbidden_page_in_russian():
     assert "У вас нет доступа к этой странице." in page  # noqa: RUF001
 
 
-def test_the_staff_home_page_and_its_menu_are_in_russian():
-    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="ru"), make_staff(role=Role.COORDINATOR))
+def test_the_staff_home_page_and_its_menu_are_in_russian(cora):
+    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="ru"), cora)
     page = client.get("/staff/").content.decode()
     assert "Ваша роль: Координатор." in page
     assert "Доступ команды" in page and "Безопасность" in page
     assert "Выйти" in page  # staff_base.html, from the root translations
 
 
-def test_the_team_page_is_in_russian_for_a_coordinator():
-    carol = make_staff(username="carol", role=Role.COORDINATOR)
-    make_staff(username="bob", role=Role.CASEWORKER)
-    vault_ready(carol)
-    page = sign_in(Client(HTTP_ACCEPT_LANGUAGE="ru"), carol).get("/staff/team/").content.decode()
+def test_the_team_page_is_in_russian_for_a_coordinator(cora, carla):
+    vault_ready(cora)
+    page = sign_in(Client(HTTP_ACCEPT_LANGUAGE="ru"), cora).get("/staff/team/").content.decode()
     assert "Доступ команды к данным дел" in page
-    assert "Выдать доступ: bob" in page
+    assert "Выдать доступ: carla" in page
     assert "Куратор" in page

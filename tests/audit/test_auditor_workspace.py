@@ -2,24 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import Role
 from audit import triggers
 from audit.actions import Action
 from audit.models import AuditEvent
 from audit.services import record
-from tests.factories import make_staff, verified_client
+from tests.factories import verified_client
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def auditor():
-    return make_staff(username="aud", role=Role.AUDITOR)
-
-
-@pytest.fixture
-def client(auditor):
-    return verified_client(auditor)
+def client(audrey):
+    """Audrey the auditor, signed in."""
+    return verified_client(audrey)
 
 
 def _cases(*references: str) -> None:
@@ -46,10 +41,10 @@ def test_it_filters_by_case_reference_and_action(client):
     assert "EV-BBBB-BB" in text and "EV-AAAA-AA" not in text
 
 
-def test_it_filters_by_staff_actor(client, auditor):
+def test_it_filters_by_staff_actor(client, audrey):
     _cases("EV-AAAA-AA")
-    record(action=Action.SIGNOUT, actor=auditor, target_type="user", target_ref="X-1")
-    text = client.get("/audit/", {"actor": f"user:{auditor.pk}"}).content.decode()
+    record(action=Action.SIGNOUT, actor=audrey, target_type="user", target_ref="X-1")
+    text = client.get("/audit/", {"actor": f"user:{audrey.pk}"}).content.decode()
     assert "X-1" in text and "EV-AAAA-AA" not in text
 
 

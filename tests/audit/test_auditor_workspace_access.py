@@ -20,8 +20,8 @@ def test_it_refuses_every_audit_page_to_roles_other_than_auditor(role):
     assert client.post("/audit/verify/").status_code == 403
 
 
-def test_it_shows_every_audit_page_to_an_auditor():
-    client = verified_client(make_staff(username="aud", role=Role.AUDITOR))
+def test_it_shows_every_audit_page_to_an_auditor(audrey):
+    client = verified_client(audrey)
     for page in PAGES:
         assert client.get(page).status_code == 200, page
     assert client.get("/audit/events/1/").status_code == 200
@@ -34,6 +34,6 @@ def test_it_sends_strangers_to_the_sign_in_page():
     assert response["Location"].startswith("/staff/login/")
 
 
-def test_it_answers_404_for_an_event_that_does_not_exist():
-    client = verified_client(make_staff(username="aud", role=Role.AUDITOR))
+def test_it_answers_404_for_an_event_that_does_not_exist(audrey):
+    client = verified_client(audrey)
     assert client.get("/audit/events/999999/").status_code == 404

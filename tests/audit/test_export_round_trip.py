@@ -7,18 +7,18 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Role
 from audit.actions import Action
 from audit.models import AuditEvent
 from audit.services import checkpoint_make, record
-from tests.factories import make_staff, verified_client
+from tests.factories import verified_client
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def client():
-    return verified_client(make_staff(username="aud", role=Role.AUDITOR))
+def client(audrey):
+    """Audrey the auditor, signed in."""
+    return verified_client(audrey)
 
 
 def _download(client, url: str, params=None) -> str:

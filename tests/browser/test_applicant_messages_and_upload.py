@@ -2,20 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import Role
 from evacuation.models import Attachment
-from tests.factories import make_staff, photo_with_gps, submit_intake, vault_ready, verified_client
+from tests.factories import photo_with_gps, submit_intake, verified_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 REPLY = "We found a safe place for you. Please reply with your travel dates."
 
 
-def test_the_applicant_reads_a_reply_and_sends_a_photo(live_server, page, tmp_path):
-    alice = make_staff(username="alice", role=Role.CASEWORKER)
-    vault_ready(alice)
+def test_the_applicant_reads_a_reply_and_sends_a_photo(live_server, page, tmp_path, team):
     reference, code = submit_intake()
-    verified_client(alice).post(f"/staff/cases/{reference}/message/", {"text": REPLY})
+    verified_client(team.carla).post(f"/staff/cases/{reference}/message/", {"text": REPLY})
 
     page.goto(f"{live_server.url}/status/")
     page.fill("input[name=code]", code)

@@ -10,10 +10,9 @@ from datetime import date
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Case, State
-from tests.factories import DEFAULT_PASSWORD, make_staff, totp_code, vault_ready
+from tests.factories import DEFAULT_PASSWORD, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,10 +33,7 @@ def _submit(page, action: str, button: str) -> None:
         page.click(f"#action-{action} button:has-text('{button}')")
 
 
-def test_a_request_travels_from_the_applicant_to_relocation_and_back(live_server, browser):
-    carla = make_staff(username="carla", role=Role.CASEWORKER)
-    cora = make_staff(username="cora", role=Role.COORDINATOR)
-    vault_ready(carla, cora)
+def test_a_request_travels_from_the_applicant_to_relocation_and_back(live_server, browser, team):
     base = live_server.url
     contexts = [browser.new_context(locale="en-GB") for _ in range(3)]
     applicant, caseworker, coordinator = (context.new_page() for context in contexts)
@@ -61,7 +57,7 @@ def test_a_request_travels_from_the_applicant_to_relocation_and_back(live_server
         reference = Case.objects.get().reference
 
         # The caseworker finds it at the top of the queue, opens it with a reason and assesses.
-        _sign_in(caseworker, base, carla)
+        _sign_in(caseworker, base, team.carla)
         caseworker.click("a:has-text('Cases')")
         caseworker.wait_for_url("**/staff/cases/")
         assert "Journey Alias" not in caseworker.content()
@@ -88,7 +84,7 @@ def test_a_request_travels_from_the_applicant_to_relocation_and_back(live_server
         assert caseworker.locator("#action-approve_funding").count() == 0
 
         # A coordinator who did neither approves it from the waiting list.
-        _sign_in(coordinator, base, cora)
+        _sign_in(coordinator, base, team.cora)
         coordinator.goto(f"{base}/staff/cases/")
         coordinator.click("a:has-text('1 funding proposal waiting for approval')")
         coordinator.wait_for_url("**/staff/cases/approvals/")

@@ -1,184 +1,222 @@
+"""The buckets and the budgets, on a simulated clock (core.models.TokenBucket, core.ratelimit)."""
+
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import uuid
-from datetime import timedelta
-from pathlib import Path
-from unittest import mock
+import io
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.utils import timezone
+from django.core.management import call_command
 
 from core.models import TokenBucket
-from evacuation.models import Case
-from tests.factories import intake_data, vault_ready
+from core.ratelimit import Busy, CodeAttempt, case_spend, code_attempt, intake_spend
+from tests.core.simulated import T0, at, request_from
 
 pytestmark = pytest.mark.django_db
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+APPLICANT = "198.51.100.7"
 
 
-@pytest.fixture
-def limits(settings):
-    settings.RATE_LIMITS_ENABLED = True
-    settings.RATE_LIMIT_WINDOW_SECONDS = 3600
-    settings.RATE_LIMIT_INTAKE_PER_SOURCE = 2
-    settings.RATE_LIMIT_INTAKE_GLOBAL = 100
-    settings.RATE_LIMIT_CODE_PER_SOURCE = 3
-    settings.RATE_LIMIT_CODE_GLOBAL = 100
-    vault_ready()
-    return settings
+def refused(result: Busy | CodeAttempt | None) -> bool:
+    return isinstance(result, Busy)
 
 
-def test_it_refuses_a_third_request_from_one_source_with_a_plain_429(limits):
-    client = Client(REMOTE_ADDR="198.51.100.1")
-    assert client.post("/request/", intake_data()).status_code == 200
-    assert client.post("/request/", intake_data()).status_code == 200
-    response = client.post("/request/", intake_data())
-    assert response.status_code == 429
-    page = response.content.decode()
-    assert "Please try again later" in page
-    assert 'class="quick-exit"' in page  # still an applicant page
-    assert response["Referrer-Policy"] == "no-referrer"
-    assert Case.objects.count() == 2
+def spend_all(spend, *, now) -> int:
+    """How many times `spend(now)` is allowed before it is refused."""
+    for allowed in range(10_000):
+        if refused(spend(now)):
+            return allowed
+    raise AssertionError("never refused")
 
 
-def test_invalid_submissions_count_too(limits):
-    client = Client(REMOTE_ADDR="198.51.100.1")
-    for _ in range(2):
-        client.post("/request/", intake_data(name=""))
-    assert client.post("/request/", intake_data()).status_code == 429
+RANDOM_GUESS = "0000001"  # a locator no live case has
+APPLICANTS_LOCATOR = "7654321"  # the live case of the applicant behind APPLICANT
 
 
-def test_reading_the_form_is_never_limited(limits):
-    client = Client(REMOTE_ADDR="198.51.100.1")
-    for _ in range(5):
-        assert client.get("/request/").status_code == 200
+def wrong_code(address: str = APPLICANT, *, now, locator: str = RANDOM_GUESS) -> Busy | CodeAttempt:
+    """A code attempt whose code turns out wrong: the token stays spent."""
+    live = locator != RANDOM_GUESS
+    return code_attempt(request_from(address), locator=locator, live=live, now=now)
 
 
-def test_another_source_still_gets_through(limits):
-    first = Client(REMOTE_ADDR="198.51.100.1")
-    for _ in range(3):
-        first.post("/request/", intake_data())
-    assert Client(REMOTE_ADDR="198.51.100.2").post("/request/", intake_data()).status_code == 200
+def right_code(address: str = APPLICANT, *, now) -> Busy | CodeAttempt:
+    attempt = code_attempt(request_from(address), locator=APPLICANTS_LOCATOR, live=True, now=now)
+    if isinstance(attempt, CodeAttempt):
+        attempt.succeeded()
+    return attempt
 
 
-def test_behind_a_proxy_the_named_header_is_the_source(limits):
-    limits.CLIENT_ADDRESS_HEADER = "X-Forwarded-For"
-    proxy = {"REMOTE_ADDR": "127.0.0.1"}
-    noisy = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
-    for _ in range(2):
-        assert noisy.post("/request/", intake_data()).status_code == 200
-    assert noisy.post("/request/", intake_data()).status_code == 429
-    # The same proxy, another applicant: not refused for the first one's requests.
-    other = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.10")
-    assert other.post("/request/", intake_data()).status_code == 200
-    # A client cannot dodge its limit by writing its own entry in front of the proxy's.
-    spoofing = Client(**proxy, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9")
-    assert spoofing.post("/request/", intake_data()).status_code == 429
+# --- the bucket --------------------------------------------------------------------------------
 
 
-def test_without_the_setting_a_forwarded_header_is_ignored(limits):
-    for spoofed in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
-        response = Client(REMOTE_ADDR="198.51.100.5", HTTP_X_FORWARDED_FOR=spoofed).post(
-            "/request/", intake_data()
-        )
-    assert response.status_code == 429
+def test_a_24_hour_window_refills_one_token_an_hour_for_24_hours(limits):
+    limits.RATE_LIMIT_WINDOW_SECONDS = 24 * 3600
+    limits.RATE_LIMIT_INTAKE_PER_SOURCE = 24
+    request = request_from(APPLICANT)
+    assert spend_all(lambda now: intake_spend(request, now=now), now=T0) == 24
+    # Every ten minutes for a day: one intake each full hour, no early reset, no burst back.
+    allowed_at = []
+    for minutes in range(10, 24 * 60 + 1, 10):
+        busy = intake_spend(request, now=at(minutes * 60))
+        if busy is None:
+            allowed_at.append(minutes // 60)
+        else:
+            assert not busy.everyone
+            assert busy.retry_after == 3600 - (minutes % 60) * 60
+    assert allowed_at == list(range(1, 25))
 
 
-def test_the_global_limit_holds_whatever_the_source(limits):
-    limits.RATE_LIMIT_INTAKE_GLOBAL = 3
-    statuses = [
-        Client(REMOTE_ADDR=f"198.51.100.{n}").post("/request/", intake_data()).status_code
-        for n in range(1, 6)
-    ]
-    assert statuses == [200, 200, 200, 429, 429]
+def test_the_bucket_refills_continuously_to_its_capacity_and_no_further():
+    bucket = {"key": "test:refill", "capacity": 4, "refill_seconds": 40}
+    assert [TokenBucket.authorize(**bucket, now=T0) for _ in range(5)] == [True] * 4 + [False]
+    assert TokenBucket.seconds_until_token(**bucket, now=T0) == pytest.approx(10)
+    assert TokenBucket.seconds_until_token(**bucket, now=at(9)) == pytest.approx(1)
+    assert not TokenBucket.authorize(**bucket, now=at(9.9))
+    assert TokenBucket.authorize(**bucket, now=at(10))
+    # A day later it holds 4 tokens again, not a day's worth.
+    later = at(86_400)
+    assert [TokenBucket.authorize(**bucket, now=later) for _ in range(5)] == [True] * 4 + [False]
 
 
-def test_receipt_code_guesses_are_limited_per_source(limits):
-    client = Client(REMOTE_ADDR="198.51.100.9")
-    for n in range(3):
-        assert client.post("/status/", {"code": f"1111-2222-3333-4444-000{n}"}).status_code == 200
-    assert client.post("/status/", {"code": "1111-2222-3333-4444-0009"}).status_code == 429
+def test_a_refund_gives_one_token_back_and_never_more_than_the_capacity():
+    bucket = {"key": "test:refund", "capacity": 2, "refill_seconds": 3600}
+    assert TokenBucket.authorize(**bucket, now=T0)
+    TokenBucket.refund("test:refund", capacity=2)
+    TokenBucket.refund("test:refund", capacity=2)
+    assert [TokenBucket.authorize(**bucket, now=T0) for _ in range(3)] == [True, True, False]
 
 
-def test_the_bucket_refills_with_time(limits):
-    client = Client(REMOTE_ADDR="198.51.100.9")
-    for _ in range(3):
-        client.post("/status/", {"code": "1"})
-    assert client.post("/status/", {"code": "1"}).status_code == 429
-    later = timezone.now() + timedelta(minutes=30)
-    with mock.patch("core.models.timezone.now", return_value=later):
-        assert client.post("/status/", {"code": "1"}).status_code == 200
+def test_a_bucket_is_pruned_only_after_its_own_refill_time():
+    TokenBucket.authorize("test:minute", capacity=2, refill_seconds=60, now=T0)
+    TokenBucket.authorize("test:day", capacity=2, refill_seconds=86_400, now=T0)
+    assert TokenBucket.prune(now=at(59)) == 0
+    assert TokenBucket.prune(now=at(61)) == 1
+    assert TokenBucket.prune(now=at(86_399)) == 0
+    assert set(TokenBucket.objects.values_list("key", flat=True)) == {"test:day"}
+    assert TokenBucket.prune(now=at(86_401)) == 1
+    assert not TokenBucket.objects.exists()
 
 
-def test_buckets_hold_no_address_and_are_forgotten_after_an_hour(limits):
-    Client(REMOTE_ADDR="198.51.100.77").post("/status/", {"code": "1"})
-    keys = list(TokenBucket.objects.values_list("key", flat=True))
-    assert keys and not any("198.51.100.77" in key for key in keys)
-    later = timezone.now() + timedelta(hours=1, minutes=1)
-    with mock.patch("core.models.timezone.now", return_value=later):
-        TokenBucket.authorize("unrelated", 10, 60)
-    assert set(TokenBucket.objects.values_list("key", flat=True)) == {"unrelated"}
+def test_requests_do_not_prune_only_the_daily_command_does(limits):
+    TokenBucket.authorize("test:minute", capacity=2, refill_seconds=60, now=at(-3600))
+    assert intake_spend(request_from(APPLICANT)) is None
+    assert TokenBucket.objects.filter(key="test:minute").exists()
+    out = io.StringIO()
+    call_command("prune_traces", stdout=out)
+    assert out.getvalue().strip() == "1 rate-limit bucket(s) and 0 spent form token(s) pruned."
+    assert not TokenBucket.objects.filter(key="test:minute").exists()
 
 
-def test_the_switch_turns_limits_off(limits):
+def test_the_command_help_shows_the_cron_line(capsys):
+    with pytest.raises(SystemExit):
+        call_command("prune_traces", "--help")
+    shown = capsys.readouterr().out
+    assert "\n  47 3 * * * cd /srv/safe-passage" in shown
+    assert ".venv/bin/python manage.py prune_traces\n" in shown
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+def test_intake_per_source_refuses_the_eleventh_and_says_when_a_token_is_back(limits):
+    request = request_from(APPLICANT)
+    assert spend_all(lambda now: intake_spend(request, now=now), now=T0) == 10
+    assert intake_spend(request, now=T0) == Busy(retry_after=360, everyone=False)
+    assert intake_spend(request, now=at(300)) == Busy(retry_after=60, everyone=False)
+    assert intake_spend(request, now=at(360)) is None
+    assert intake_spend(request_from("198.51.100.8"), now=T0) is None  # another source
+
+
+def test_after_an_intake_flood_an_applicant_gets_through_within_seconds(limits):
+    flood = [request_from(f"203.0.113.{n}") for n in range(100)]
+    statuses = [intake_spend(request, now=T0) for request in flood]
+    assert statuses.count(None) == 60
+    assert statuses[-1] == Busy(retry_after=1, everyone=True)
+    applicant = request_from(APPLICANT)
+    assert intake_spend(applicant, now=T0) == Busy(retry_after=1, everyone=True)
+    assert intake_spend(applicant, now=at(1)) is None
+    # Refused by the crowd, the applicant's own allowance was not charged: 10 from here on.
+    later = at(3600)
+    assert spend_all(lambda now: intake_spend(applicant, now=now), now=later) == 10
+
+
+# --- receipt codes -----------------------------------------------------------------------------
+
+
+def test_right_codes_spend_nothing_of_the_source(limits):
+    limits.RATE_LIMIT_LOOKUP_BURST = 1000
+    for _ in range(200):
+        assert not refused(right_code(now=T0))
+    assert spend_all(lambda now: wrong_code(now=now), now=T0) == 32
+
+
+def test_wrong_codes_spend_the_allowance_then_the_trickle(limits):
+    results = [wrong_code(now=T0) for _ in range(40)]
+    assert sum(not refused(result) for result in results) == 30 + 2
+    assert results[-1] == Busy(retry_after=30, everyone=False)  # the trickle's next token
+    assert not refused(wrong_code(now=at(30)))
+    assert wrong_code(now=at(30)) == Busy(retry_after=30, everyone=False)
+    assert not refused(wrong_code("198.51.100.8", now=T0))  # another source
+
+
+def test_a_right_code_gets_through_the_trickle_while_wrong_ones_are_refused(limits):
+    for _ in range(40):
+        wrong_code(now=T0)
+    later = at(30)
+    for _ in range(5):  # each success hands its trickle token back
+        assert not refused(right_code(now=later))
+    assert not refused(wrong_code(now=later))
+    assert refused(wrong_code(now=later))
+    assert not refused(right_code(now=later))  # its own trickle, untouched by the guesses
+
+
+def test_every_evaluation_spends_everyones_look_up_budget(limits):
+    attempts = [right_code(f"203.0.113.{n}", now=T0) for n in range(61)]
+    assert sum(not refused(attempt) for attempt in attempts) == 60
+    assert attempts[-1] == Busy(retry_after=1, everyone=True)
+    assert not refused(right_code(now=at(1)))
+    # Refused by the crowd, a source's wrong attempts were not charged: it still has 30 + 2.
+    later = at(60)
+    assert spend_all(lambda now: wrong_code(now=now), now=later) == 32
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+def test_a_case_has_its_own_allowance_and_it_refills(limits):
+    assert spend_all(lambda now: case_spend("case-uid-1", now=now), now=T0) == 60
+    assert case_spend("case-uid-1", now=T0) == Busy(retry_after=15, everyone=False)
+    assert case_spend("case-uid-1", now=at(15)) is None
+    assert case_spend("case-uid-2", now=T0) is None
+
+
+def test_case_actions_never_spend_the_failed_attempt_allowance(limits):
+    for _ in range(100):
+        case_spend("case-uid-1", now=T0)
+    assert spend_all(lambda now: wrong_code(now=now), now=T0) == 32
+
+
+# --- the switch --------------------------------------------------------------------------------
+
+
+def test_random_guesses_share_one_trickle_and_leave_the_applicants_own(limits):
+    """A spent source still gets two evaluations a minute for a live case's code, however
+    many random guesses come from the same address."""
+    for _ in range(40):  # the allowance and the shared trickle, spent on random codes
+        wrong_code(now=T0)
+    assert refused(wrong_code(now=T0))
+    # The attackers hammer on; the applicant's own code still gets its two a minute.
+    later = at(1)
+    for _ in range(100):
+        assert refused(wrong_code(now=later))
+    assert not refused(right_code(now=later))
+    assert not refused(right_code(now=later))
+
+
+def test_the_switch_turns_every_limit_off(limits):
     limits.RATE_LIMITS_ENABLED = False
-    client = Client(REMOTE_ADDR="198.51.100.9")
-    for _ in range(6):
-        assert client.post("/status/", {"code": "1"}).status_code == 200
-
-
-WORKER = """
-import os, sys, time
-import django
-django.setup()
-from core.models import TokenBucket
-start = float(sys.argv[1])
-while time.time() < start:
-    time.sleep(0.001)
-key = sys.argv[2]
-print(sum(TokenBucket.authorize(key, 25, 3600) for _ in range(40)))
-"""
-
-
-@pytest.mark.postgres_only
-def test_two_worker_processes_share_one_bucket():
-    # The workers commit their own rows; a fresh key keeps them apart from every other test
-    # (and they expire within the hour like any bucket).
-    key = f"shared:{uuid.uuid4().hex}"
-    settings_dict = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "SAFE_PASSAGE_ENV": "development",
-        "DATABASE_URL": (
-            f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}"
-            f"/{settings_dict['NAME']}"
-        ),
-    }
-    start = str(time.time() + 2.0)
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, start, key],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    allowed = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=60)
-        assert worker.returncode == 0, err[-2000:]
-        allowed.append(int(out.strip()))
-    # 80 attempts against 25 tokens: exactly 25 pass in total, however the two interleave.
-    assert sum(allowed) == 25
-    assert TokenBucket.objects.filter(key=key).count() == 1
+    request = request_from(APPLICANT)
+    for _ in range(100):
+        assert intake_spend(request, now=T0) is None
+        assert isinstance(wrong_code(now=T0), CodeAttempt)
+        assert case_spend("case-uid-1", now=T0) is None
+    assert not TokenBucket.objects.exists()

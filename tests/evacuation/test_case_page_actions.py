@@ -8,30 +8,16 @@ from datetime import date
 
 import pytest
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Case, FundingProposal, Note
 from tests.factories import (
     case_in_state,
     hidden_fields,
-    make_staff,
     staff_case_page,
-    vault_ready,
     verified_client,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team():
-    people = {
-        "carla": make_staff(username="carla", role=Role.CASEWORKER),
-        "kim": make_staff(username="kim", role=Role.CASEWORKER),
-        "cora": make_staff(username="cora", role=Role.COORDINATOR),
-    }
-    vault_ready(*people.values())
-    return people
 
 
 def _offered(page: str) -> set[str]:
@@ -45,8 +31,8 @@ def _post(client, case, action, path, **fields):
 
 
 def test_a_caseworker_takes_assesses_and_proposes_with_a_message_after_each(team):
-    client = verified_client(team["carla"])
-    case = case_in_state("received", assessor=team["carla"])
+    client = verified_client(team.carla)
+    case = case_in_state("received", assessor=team.carla)
     assert _offered(staff_case_page(client, case.reference)) == {
         "assess",
         "decline",
@@ -93,8 +79,8 @@ def test_a_caseworker_takes_assesses_and_proposes_with_a_message_after_each(team
 
 
 def test_a_coordinator_approves_and_the_caseworker_confirms_the_relocation(team):
-    case = case_in_state("proposed", assessor=team["carla"])
-    coordinator = verified_client(team["cora"])
+    case = case_in_state("proposed", assessor=team.carla)
+    coordinator = verified_client(team.cora)
     response = _post(coordinator, case, "approve_funding", "approve")
     assert response.status_code == 302
     assert Case.objects.get(pk=case.pk).state == "funded"
@@ -102,7 +88,7 @@ def test_a_coordinator_approves_and_the_caseworker_confirms_the_relocation(team)
     assert "Funding approved. The case is funded." in page
     assert {"confirm_relocation", "cancel_funding"} <= _offered(page)
 
-    caseworker = verified_client(team["kim"])
+    caseworker = verified_client(team.kim)
     response = _post(
         caseworker,
         case,
@@ -119,8 +105,8 @@ def test_a_coordinator_approves_and_the_caseworker_confirms_the_relocation(team)
 
 
 def test_a_form_with_mistakes_is_shown_again_with_the_reasons_and_nothing_changes(team):
-    client = verified_client(team["carla"])
-    case = case_in_state("assessed", assessor=team["kim"])
+    client = verified_client(team.carla)
+    case = case_in_state("assessed", assessor=team.kim)
     events = AuditEvent.objects.count()
     response = _post(client, case, "propose_funding", "propose", amount="99999", currency="EUR")
     page = response.content.decode()
@@ -131,8 +117,8 @@ def test_a_form_with_mistakes_is_shown_again_with_the_reasons_and_nothing_change
 
 
 def test_the_case_page_refuses_what_the_role_may_not_do(team):
-    client = verified_client(team["kim"])
-    case = case_in_state("proposed", assessor=team["carla"])
+    client = verified_client(team.kim)
+    case = case_in_state("proposed", assessor=team.carla)
     page = staff_case_page(client, case.reference)
     assert "approve_funding" not in _offered(page)
     fields = {"seen_state": "assessed", "seen_version": hidden_fields(page, "note")["seen_version"]}
@@ -145,8 +131,8 @@ def test_the_case_page_refuses_what_the_role_may_not_do(team):
 
 
 def test_a_coordinator_who_proposed_is_refused_even_with_a_hand_made_form(team):
-    case = case_in_state("assessed", assessor=team["carla"])
-    client = verified_client(team["cora"])
+    case = case_in_state("assessed", assessor=team.carla)
+    client = verified_client(team.cora)
     _post(client, case, "propose_funding", "propose", amount="10", currency="EUR", purpose="visa")
     page = staff_case_page(client, case.reference)
     assert "approve_funding" not in _offered(page)
@@ -158,8 +144,8 @@ def test_a_coordinator_who_proposed_is_refused_even_with_a_hand_made_form(team):
 
 
 def test_a_note_is_written_from_the_page_and_read_only_after_an_audited_opening(team):
-    client = verified_client(team["carla"])
-    case = case_in_state("received", assessor=team["carla"])
+    client = verified_client(team.carla)
+    case = case_in_state("received", assessor=team.carla)
     secret = "Referee Marker-Olesya confirmed by phone"
     response = _post(client, case, "note", "notes", text=secret)
     assert response.status_code == 302
@@ -176,9 +162,9 @@ def test_a_note_is_written_from_the_page_and_read_only_after_an_audited_opening(
 
 
 def test_a_note_without_an_unlocked_session_is_refused_with_an_explanation(team, settings):
-    client = verified_client(team["carla"])
+    client = verified_client(team.carla)
     client.cookies.pop(settings.VAULT_SESSION_COOKIE_NAME)
-    case = case_in_state("received", assessor=team["carla"])
+    case = case_in_state("received", assessor=team.carla)
     response = _post(client, case, "note", "notes", text="something")
     assert response.status_code == 200
     assert "cannot open this case&#x27;s key" in response.content.decode()
@@ -186,11 +172,11 @@ def test_a_note_without_an_unlocked_session_is_refused_with_an_explanation(team,
 
 
 def test_a_coordinator_reassigns_and_the_history_names_who_and_to_whom(team):
-    case = case_in_state("received", assessor=team["carla"])
-    client = verified_client(team["cora"])
-    response = _post(client, case, "reassign", "reassign", assignee=str(team["kim"].pk))
+    case = case_in_state("received", assessor=team.carla)
+    client = verified_client(team.cora)
+    response = _post(client, case, "reassign", "reassign", assignee=str(team.kim.pk))
     assert response.status_code == 302
-    assert Case.objects.get(pk=case.pk).assignee == team["kim"]
+    assert Case.objects.get(pk=case.pk).assignee == team.kim
     page = client.get(response["Location"]).content.decode()
     assert re.search(
         r"cora <span class=\"muted\">\(Coordinator\)</span></td><td>Case assigned"
@@ -200,25 +186,25 @@ def test_a_coordinator_reassigns_and_the_history_names_who_and_to_whom(team):
 
 
 def test_a_caseworker_cannot_reassign(team):
-    case = case_in_state("received", assessor=team["carla"])
-    client = verified_client(team["carla"])
+    case = case_in_state("received", assessor=team.carla)
+    client = verified_client(team.carla)
     page = staff_case_page(client, case.reference)
     assert "reassign" not in _offered(page)
-    fields = {**hidden_fields(page, "take"), "assignee": str(team["kim"].pk)}
+    fields = {**hidden_fields(page, "take"), "assignee": str(team.kim.pk)}
     assert client.post(f"/staff/cases/{case.reference}/reassign/", fields).status_code == 403
     assert Case.objects.get(pk=case.pk).assignee is None
 
 
 def test_the_action_addresses_take_only_posts(team):
-    case = case_in_state("received", assessor=team["carla"])
-    client = verified_client(team["carla"])
+    case = case_in_state("received", assessor=team.carla)
+    client = verified_client(team.carla)
     for path in ("assess", "decline", "take", "notes", "approve"):
         assert client.get(f"/staff/cases/{case.reference}/{path}/").status_code == 405
 
 
 def test_the_history_shows_each_step_with_who_and_when(team):
-    case = case_in_state("funded", assessor=team["carla"], approver=team["cora"])
-    page = staff_case_page(verified_client(team["kim"]), case.reference)
+    case = case_in_state("funded", assessor=team.carla, approver=team.cora)
+    page = staff_case_page(verified_client(team.kim), case.reference)
     history = page[page.index("<h2>History</h2>") :]
     steps = re.findall(r"<td>([^<]+)</td><td>([^<]*)</td></tr>", history)
     assert [what for what, _details in steps] == [

@@ -5,34 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Case, Note
 from evacuation.services import casework
 from tests.factories import (
     case_in_state,
     hidden_fields,
-    make_staff,
     staff_case_page,
-    vault_ready,
     verified_client,
 )
 
 pytestmark = pytest.mark.django_db
 
 CHANGED = "This case changed while you were looking — reload it."
-
-
-@pytest.fixture
-def team():
-    people = {
-        "carla": make_staff(username="carla", role=Role.CASEWORKER),
-        "kim": make_staff(username="kim", role=Role.CASEWORKER),
-        "cora": make_staff(username="cora", role=Role.COORDINATOR),
-        "colin": make_staff(username="colin", role=Role.COORDINATOR),
-    }
-    vault_ready(*people.values())
-    return people
 
 
 def _snapshot(case):
@@ -48,10 +33,10 @@ def _refused_as_changed(response, case, before):
 
 
 def test_assessing_a_case_someone_declined_meanwhile_writes_nothing(team):
-    case = case_in_state("received", assessor=team["carla"])
-    client = verified_client(team["carla"])
+    case = case_in_state("received", assessor=team.carla)
+    client = verified_client(team.carla)
     seen = hidden_fields(staff_case_page(client, case.reference), "assess")
-    casework.case_decline(case=case, actor=team["kim"], reason="duplicate")
+    casework.case_decline(case=case, actor=team.kim, reason="duplicate")
     before = _snapshot(case)
     response = client.post(
         f"/staff/cases/{case.reference}/assess/",
@@ -62,8 +47,8 @@ def test_assessing_a_case_someone_declined_meanwhile_writes_nothing(team):
 
 
 def test_approving_after_a_colleague_approved_writes_nothing(team):
-    case = case_in_state("proposed", assessor=team["carla"])
-    cora, colin = verified_client(team["cora"]), verified_client(team["colin"])
+    case = case_in_state("proposed", assessor=team.carla)
+    cora, colin = verified_client(team.cora), verified_client(team.colin)
     seen_by_cora = hidden_fields(staff_case_page(cora, case.reference), "approve_funding")
     seen_by_colin = hidden_fields(staff_case_page(colin, case.reference), "approve_funding")
     assert cora.post(f"/staff/cases/{case.reference}/approve/", seen_by_cora).status_code == 302
@@ -74,8 +59,8 @@ def test_approving_after_a_colleague_approved_writes_nothing(team):
 
 
 def test_taking_a_case_a_colleague_took_meanwhile_writes_nothing(team):
-    case = case_in_state("received", assessor=team["carla"])
-    carla, kim = verified_client(team["carla"]), verified_client(team["kim"])
+    case = case_in_state("received", assessor=team.carla)
+    carla, kim = verified_client(team.carla), verified_client(team.kim)
     seen = hidden_fields(staff_case_page(carla, case.reference), "take")
     assert (
         kim.post(
@@ -86,14 +71,14 @@ def test_taking_a_case_a_colleague_took_meanwhile_writes_nothing(team):
     )
     before = _snapshot(case)
     _refused_as_changed(carla.post(f"/staff/cases/{case.reference}/take/", seen), case, before)
-    assert Case.objects.get(pk=case.pk).assignee == team["kim"]
+    assert Case.objects.get(pk=case.pk).assignee == team.kim
 
 
 def test_a_note_refused_as_stale_is_kept_in_the_form_so_nothing_typed_is_lost(team):
-    case = case_in_state("received", assessor=team["carla"])
-    client = verified_client(team["carla"])
+    case = case_in_state("received", assessor=team.carla)
+    client = verified_client(team.carla)
     seen = hidden_fields(staff_case_page(client, case.reference), "note")
-    casework.case_take(case=case, actor=team["kim"])
+    casework.case_take(case=case, actor=team.kim)
     before = _snapshot(case)
     text = "Called the referee, call back Tuesday"
     response = client.post(f"/staff/cases/{case.reference}/notes/", {**seen, "text": text})
@@ -103,8 +88,8 @@ def test_a_note_refused_as_stale_is_kept_in_the_form_so_nothing_typed_is_lost(te
 
 
 def test_a_form_without_what_its_user_saw_is_treated_as_stale(team):
-    case = case_in_state("received", assessor=team["carla"])
-    client = verified_client(team["carla"])
+    case = case_in_state("received", assessor=team.carla)
+    client = verified_client(team.carla)
     before = _snapshot(case)
     response = client.post(
         f"/staff/cases/{case.reference}/assess/",
@@ -114,8 +99,8 @@ def test_a_form_without_what_its_user_saw_is_treated_as_stale(team):
 
 
 def test_an_action_the_state_does_not_allow_is_a_409_not_a_crash(team):
-    case = case_in_state("declined", assessor=team["carla"])
-    client = verified_client(team["carla"])
+    case = case_in_state("declined", assessor=team.carla)
+    client = verified_client(team.carla)
     seen = hidden_fields(staff_case_page(client, case.reference), "note")
     before = _snapshot(case)
     response = client.post(

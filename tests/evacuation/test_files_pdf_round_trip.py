@@ -9,10 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from pypdf import PdfReader, PdfWriter
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Attachment
-from tests.factories import database_dump, make_staff, submit_intake, vault_ready, verified_client
+from tests.factories import database_dump, submit_intake, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +25,12 @@ def _pdf_by(author: str) -> bytes:
     return out.getvalue()
 
 
-def test_a_pdf_from_staff_reaches_the_applicant_without_its_author():
-    alice = make_staff(username="alice", role=Role.CASEWORKER)
-    vault_ready(alice)
+def test_a_pdf_from_staff_reaches_the_applicant_without_its_author(team):
     reference, code = submit_intake()
     sent = _pdf_by("Marker Caseworker Name")
     assert b"Marker Caseworker Name" in sent
     upload = SimpleUploadedFile("ticket-for-ivanova.pdf", sent, content_type="application/pdf")
-    verified_client(alice).post(f"/staff/cases/{reference}/files/", {"file": upload})
+    verified_client(team.carla).post(f"/staff/cases/{reference}/files/", {"file": upload})
 
     attachment = Attachment.objects.get()
     assert attachment.kind == "pdf" and attachment.direction == "to_applicant"

@@ -10,7 +10,6 @@ from evacuation.models import Case, State
 from tests.factories import (
     RECEIPT_RE,
     intake_data,
-    make_staff,
     submit_intake,
     vault_ready,
     verified_client,
@@ -45,7 +44,7 @@ def test_it_records_the_intake_with_the_urgency_and_nothing_personal():
     assert event.data == {"urgency": "now"}
 
 
-def test_a_caseworker_with_a_grant_opens_the_case_and_reads_every_field(recovery):
+def test_a_caseworker_with_a_grant_opens_the_case_and_reads_every_field(recovery, carla):
     reference, _code = submit_intake(
         name="Sasha Roundtrip",
         contact_handle="+7 900 000 00 00",
@@ -54,9 +53,8 @@ def test_a_caseworker_with_a_grant_opens_the_case_and_reads_every_field(recovery
         voucher="Friend at Org X",
         help_needed=["medical", "visa"],
     )
-    alice = make_staff(username="alice")
-    grant_from_recovery(grantee=alice, recovery_secret=recovery)
-    client = verified_client(alice)
+    grant_from_recovery(grantee=carla, recovery_secret=recovery)
+    client = verified_client(carla)
 
     facts = client.get(f"/staff/cases/{reference}/").content.decode()
     assert "Sasha Roundtrip" not in facts  # only facts until opened with a reason
@@ -77,11 +75,10 @@ def test_a_caseworker_with_a_grant_opens_the_case_and_reads_every_field(recovery
     assert event.target_ref == reference
 
 
-def test_opening_needs_a_reason_from_the_list(recovery):
+def test_opening_needs_a_reason_from_the_list(recovery, carla):
     reference, _code = submit_intake(name="Sasha Noreason")
-    alice = make_staff(username="alice")
-    grant_from_recovery(grantee=alice, recovery_secret=recovery)
-    client = verified_client(alice)
+    grant_from_recovery(grantee=carla, recovery_secret=recovery)
+    client = verified_client(carla)
     for reason in ("", "because I wanted to"):
         page = client.post(f"/staff/cases/{reference}/", {"reason": reason}).content.decode()
         assert "Sasha Noreason" not in page

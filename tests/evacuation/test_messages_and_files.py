@@ -10,16 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Attachment, Case, Message
 from tests.factories import (
     GPS_IFD,
     database_dump,
-    make_staff,
     photo_with_gps,
     submit_intake,
-    vault_ready,
     verified_client,
 )
 
@@ -30,15 +27,9 @@ APPLICANT_WORDS = "Marker-applicant-answer: my brother travels too"
 
 
 @pytest.fixture
-def alice():
-    return make_staff(username="alice", role=Role.CASEWORKER)
-
-
-@pytest.fixture
-def story(alice):
-    vault_ready(alice)
+def story(team):
     reference, code = submit_intake()
-    return {"staff": verified_client(alice), "reference": reference, "code": code}
+    return {"staff": verified_client(team.carla), "reference": reference, "code": code}
 
 
 def _status(code: str, **post) -> str:
@@ -157,11 +148,11 @@ def _cleaned_size_probe(story) -> bytes:
     return b"x" * Attachment.objects.get().size
 
 
-@pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMIN])
-def test_roles_that_may_not_open_cases_cannot_download(story, role):
+@pytest.mark.parametrize("outsider", ["audrey", "adam"])  # the auditor and the admin
+def test_roles_that_may_not_open_cases_cannot_download(story, team, outsider):
     _applicant_upload(story["code"], photo_with_gps())
     attachment = Attachment.objects.get()
-    outsider = verified_client(make_staff(username=f"out-{role}", role=role))
+    outsider = verified_client(getattr(team, outsider))
     response = outsider.post(f"/staff/cases/{story['reference']}/files/{attachment.uid}/")
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action="file.downloaded").exists()

@@ -5,20 +5,17 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Message
-from tests.factories import make_staff, submit_intake, vault_ready, verified_client
+from tests.factories import submit_intake, vault_ready, verified_client
 
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_whose_session_cannot_open_the_case_are_told_and_nothing_is_sent():
-    alice = make_staff(username="alice", role=Role.CASEWORKER)
-    bob = make_staff(username="bob", role=Role.COORDINATOR)
-    vault_ready(alice)  # bob holds no key grant
+def test_staff_whose_session_cannot_open_the_case_are_told_and_nothing_is_sent(carla, cora):
+    vault_ready(carla)  # cora holds no key grant
     reference, _code = submit_intake()
-    response = verified_client(bob).post(
+    response = verified_client(cora).post(
         f"/staff/cases/{reference}/message/", {"text": "Hello"}, follow=True
     )
     assert response.status_code == 200
@@ -27,19 +24,15 @@ def test_staff_whose_session_cannot_open_the_case_are_told_and_nothing_is_sent()
     assert not AuditEvent.objects.filter(action="message.sent").exists()
 
 
-def test_an_auditor_cannot_write_to_an_applicant():
-    alice = make_staff(username="alice", role=Role.CASEWORKER)
-    vault_ready(alice)
+def test_an_auditor_cannot_write_to_an_applicant(team):
     reference, _code = submit_intake()
-    auditor = verified_client(make_staff(username="audrey", role=Role.AUDITOR))
+    auditor = verified_client(team.audrey)
     response = auditor.post(f"/staff/cases/{reference}/message/", {"text": "Hello"})
     assert response.status_code == 403
     assert not Message.objects.exists()
 
 
-def test_a_message_longer_than_the_limit_is_refused_with_a_message(settings):
-    alice = make_staff(username="alice", role=Role.CASEWORKER)
-    vault_ready(alice)
+def test_a_message_longer_than_the_limit_is_refused_with_a_message(team, settings):
     _reference, code = submit_intake()
     page = Client().post("/status/", {"code": code, "step": "message", "text": "x" * 5001})
     assert page.status_code == 200

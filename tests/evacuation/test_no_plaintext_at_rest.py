@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from evacuation.models import Case
-from tests.factories import database_dump, make_staff, submit_intake, vault_ready, verified_client
+from tests.factories import database_dump, submit_intake, vault_ready, verified_client
 from vault.org import grant_from_recovery
 
 pytestmark = pytest.mark.django_db
@@ -30,15 +30,14 @@ def _forms_of(text: str) -> list[bytes]:
     return [text.encode(), escaped.encode(), text.lower().encode()]
 
 
-def test_no_marker_receipt_code_or_address_appears_anywhere_in_the_database(settings):
+def test_no_marker_receipt_code_or_address_appears_anywhere_in_the_database(carla, settings):
     settings.RATE_LIMITS_ENABLED = True  # buckets must hold a keyed hash, not the address
     recovery = vault_ready()
     client = Client(REMOTE_ADDR=SOURCE_ADDRESS)
     reference, code = submit_intake(client, **MARKERS)
     client.post("/status/", {"code": code})
-    alice = make_staff(username="alice")
-    grant_from_recovery(grantee=alice, recovery_secret=recovery)
-    opened = verified_client(alice).post(f"/staff/cases/{reference}/", {"reason": "assess"})
+    grant_from_recovery(grantee=carla, recovery_secret=recovery)
+    opened = verified_client(carla).post(f"/staff/cases/{reference}/", {"reason": "assess"})
     assert MARKERS["name"] in opened.content.decode()  # the data is really there, encrypted
 
     dump = database_dump()

@@ -12,11 +12,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Role
 from evacuation.models import Case, Message
 from evacuation.services import correspondence
 from evacuation.services.intake import PAYLOAD_PURPOSE
-from tests.factories import DEFAULT_PASSWORD, make_staff, photo_with_gps, submit_intake, vault_ready
+from tests.factories import DEFAULT_PASSWORD, photo_with_gps, submit_intake
 from vault import cases as vault_cases
 from vault import crypto
 from vault.errors import VaultError
@@ -27,15 +26,6 @@ from vault.staff import grant_info, personal_key_open
 pytestmark = pytest.mark.django_db
 
 MARKER = "Marker-purged-for-good"
-
-
-@pytest.fixture
-def team():
-    staff = [
-        make_staff(username="alice", role=Role.CASEWORKER),
-        make_staff(username="carla", role=Role.COORDINATOR),
-    ]
-    return {"staff": staff, "recovery": vault_ready(*staff)}
 
 
 @pytest.fixture
@@ -63,8 +53,8 @@ def ended_case(team):
 
 def _every_org_key(team) -> list:
     """The organisation private keys the recovery secret and every staff password reach."""
-    raw = list(org_keys_from_recovery(team["recovery"]).values())
-    for user in team["staff"]:
+    raw = list(org_keys_from_recovery(team.recovery).values())
+    for user in team.everyone:
         personal = personal_key_open(user=user, password=DEFAULT_PASSWORD)
         for grant in OrgKeyGrant.objects.filter(user=user):
             raw.append(

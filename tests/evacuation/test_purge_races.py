@@ -10,11 +10,10 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Attachment, Case, Message
 from evacuation.services import correspondence, retention
-from tests.factories import make_staff, photo_with_gps, submit_intake, vault_ready
+from tests.factories import photo_with_gps, submit_intake
 from vault import cases as vault_cases
 from vault.models import CaseKey
 
@@ -22,14 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def carla():
-    carla = make_staff(username="carla", role=Role.COORDINATOR)
-    vault_ready(carla)
-    return carla
-
-
-@pytest.fixture
-def listed():
+def listed(team):
     """A withdrawn case past retention, as the purge listed it, and the applicant's cipher."""
     reference, code = submit_intake()
     Client().post("/status/", {"code": code, "step": "withdraw"})
@@ -48,21 +40,21 @@ def _untouched(case: Case) -> None:
     assert not AuditEvent.objects.filter(action="case.purged").exists()
 
 
-def test_a_hold_set_after_the_listing_still_keeps_the_case(carla, listed):
+def test_a_hold_set_after_the_listing_still_keeps_the_case(team, listed):
     case, _cipher = listed
-    retention.case_hold_set(case=case, actor=carla, reason="legal_proceedings")
+    retention.case_hold_set(case=case, actor=team.cora, reason="legal_proceedings")
     assert retention.case_purge(case=case, rule=retention.rule_for(case)) is False
     _untouched(case)
 
 
-def test_a_message_written_after_the_listing_still_keeps_the_case(carla, listed):
+def test_a_message_written_after_the_listing_still_keeps_the_case(listed):
     case, cipher = listed
     correspondence.message_from_applicant(case=case, cipher=cipher, text="please wait")
     assert retention.case_purge(case=case, rule=retention.rule_for(case)) is False
     _untouched(case)
 
 
-def test_a_message_sent_from_a_page_loaded_before_the_purge_is_refused(carla, listed):
+def test_a_message_sent_from_a_page_loaded_before_the_purge_is_refused(listed):
     stale, cipher = listed
     assert retention.case_purge(case=stale, rule=retention.rule_for(stale)) is True
     with pytest.raises(ValidationError):

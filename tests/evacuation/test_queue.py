@@ -10,21 +10,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import Role
 from evacuation.models import Case, Direction, Message
 from evacuation.selectors import queue as selectors
 from evacuation.services import casework
-from tests.factories import case_in_state, make_case, make_staff, vault_ready, verified_client
+from tests.factories import case_in_state, make_case, verified_client
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team():
-    carla = make_staff(username="carla", role=Role.CASEWORKER)
-    cora = make_staff(username="cora", role=Role.COORDINATOR)
-    vault_ready(carla, cora)
-    return carla, cora
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("team")]
 
 
 def _age(case: Case, **delta) -> None:
@@ -43,8 +34,7 @@ def _row(page: str, reference: str) -> str:
     return match.group(0)
 
 
-def test_most_urgent_first_then_longest_waiting_and_closed_cases_only_on_request(team):
-    carla, _ = team
+def test_most_urgent_first_then_longest_waiting_and_closed_cases_only_on_request(carla):
     planning_old = make_case(urgency="planning")
     weeks_new = make_case(urgency="weeks")
     weeks_old = make_case(urgency="weeks")
@@ -66,8 +56,7 @@ def test_most_urgent_first_then_longest_waiting_and_closed_cases_only_on_request
     assert closed.reference in client.get("/staff/cases/?state=all").content.decode()
 
 
-def test_counts_per_state_are_shown_with_the_filters(team):
-    carla, _ = team
+def test_counts_per_state_are_shown_with_the_filters(carla):
     make_case()
     make_case()
     case_in_state("assessed", assessor=carla)
@@ -86,8 +75,7 @@ def test_counts_per_state_are_shown_with_the_filters(team):
     assert count("all") == "4" and count("funded") == "0"
 
 
-def test_an_urgent_request_not_assessed_in_time_is_overdue(team, settings):
-    carla, _ = team
+def test_an_urgent_request_not_assessed_in_time_is_overdue(carla, settings):
     settings.ASSESS_WITHIN_HOURS = 24
     late = make_case(urgency="now")
     fresh = make_case(urgency="now")
@@ -103,8 +91,7 @@ def test_an_urgent_request_not_assessed_in_time_is_overdue(team, settings):
     assert _rows(client.get("/staff/cases/?overdue=on").content.decode()) == [late.reference]
 
 
-def test_an_open_case_nobody_touched_for_a_week_is_overdue_and_a_closed_one_is_not(team, settings):
-    carla, _ = team
+def test_an_open_case_nobody_touched_for_a_week_is_overdue_and_a_closed_one_is_not(carla, settings):
     settings.STALE_AFTER_DAYS = 7
     untouched = make_case(urgency="planning")
     _age(untouched, days=8)
@@ -122,8 +109,7 @@ def test_an_open_case_nobody_touched_for_a_week_is_overdue_and_a_closed_one_is_n
     assert sorted(_rows(page)) == sorted([untouched.reference, forgotten.reference])
 
 
-def test_cases_with_unread_applicant_messages_are_marked(team):
-    carla, _ = team
+def test_cases_with_unread_applicant_messages_are_marked(carla):
     waiting = make_case()
     answered = make_case()
     Message.objects.create(case=waiting, direction=Direction.FROM_APPLICANT, body=b"x")
@@ -139,8 +125,7 @@ def test_cases_with_unread_applicant_messages_are_marked(team):
     assert "Unread message" not in _row(page, answered.reference)
 
 
-def test_mine_and_unassigned_filters_and_the_assignee_column(team):
-    carla, cora = team
+def test_mine_and_unassigned_filters_and_the_assignee_column(carla, cora):
     mine = make_case()
     theirs = make_case()
     nobodys = make_case()
@@ -155,8 +140,7 @@ def test_mine_and_unassigned_filters_and_the_assignee_column(team):
     assert _rows(client.get("/staff/cases/?unassigned=on").content.decode()) == [nobodys.reference]
 
 
-def test_the_queue_pages_by_fifty_and_keeps_the_filters_in_its_links(team):
-    carla, _ = team
+def test_the_queue_pages_by_fifty_and_keeps_the_filters_in_its_links(carla):
     for _ in range(51):
         make_case(urgency="weeks")
     client = verified_client(carla)
@@ -167,8 +151,7 @@ def test_the_queue_pages_by_fifty_and_keeps_the_filters_in_its_links(team):
     assert len(_rows(second)) == 1
 
 
-def test_the_filter_form_shows_what_is_being_filtered(team):
-    carla, _ = team
+def test_the_filter_form_shows_what_is_being_filtered(carla):
     client = verified_client(carla)
     page = client.get("/staff/cases/?state=funded&urgency=now&overdue=on").content.decode()
     selected = re.findall(r'<option value="(\w+)" selected>', page)
@@ -180,8 +163,7 @@ def test_the_filter_form_shows_what_is_being_filtered(team):
     assert '<option value="open">Open cases</option>' in default  # the first, so the browser's pick
 
 
-def test_nonsense_filters_show_the_default_queue_not_an_error(team):
-    carla, _ = team
+def test_nonsense_filters_show_the_default_queue_not_an_error(carla):
     case = make_case()
     client = verified_client(carla)
     for query in ("state=<script>", "urgency=9&page=abc", "page=-1", "overdue=&state=bogus"):
@@ -190,8 +172,7 @@ def test_nonsense_filters_show_the_default_queue_not_an_error(team):
         assert case.reference in response.content.decode()
 
 
-def test_nothing_the_applicant_wrote_reaches_the_queue_or_the_approvals(team):
-    carla, cora = team
+def test_nothing_the_applicant_wrote_reaches_the_queue_or_the_approvals(carla, cora):
     case = case_in_state("proposed", assessor=carla, name="Marker Anvar", city="Marker Town")
     for client, url in (
         (verified_client(carla), "/staff/cases/?state=all"),
@@ -202,9 +183,7 @@ def test_nothing_the_applicant_wrote_reaches_the_queue_or_the_approvals(team):
         assert "Marker" not in page
 
 
-def test_coordinators_see_what_waits_for_their_approval(team):
-    carla, cora = team
-    kim = make_staff(username="kim", role=Role.CASEWORKER)
+def test_coordinators_see_what_waits_for_their_approval(carla, cora, kim):
     theirs = case_in_state("proposed", assessor=carla)
     own = case_in_state("assessed", assessor=kim)
     casework.funding_propose(case=own, actor=cora, amount="50", currency="EUR", purpose="other")
@@ -220,7 +199,7 @@ def test_coordinators_see_what_waits_for_their_approval(team):
     )
 
 
-def test_the_overdue_mark_and_the_overdue_filter_agree_on_every_kind_of_case(team, settings):
+def test_the_overdue_mark_and_the_overdue_filter_agree_on_every_kind_of_case(settings):
     settings.ASSESS_WITHIN_HOURS, settings.STALE_AFTER_DAYS = 24, 7
     now = timezone.now()
     ages = [timedelta(hours=1), timedelta(hours=23), timedelta(hours=25), timedelta(days=8)]

@@ -17,10 +17,10 @@ from audit.services import record
 from evacuation.models import Case, Direction, Message, reference_new
 from evacuation.models.case import URGENCY_PRIORITY
 from evacuation.services import casework
-from tests.factories import VaultBrowser, case_in_state, make_staff, vault_ready, verified_client
+from tests.factories import VaultBrowser, case_in_state, make_staff, verified_client
 from vault.session import staff_keys
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("team")]
 
 QUEUE_MAX_QUERIES = 12
 CASE_PAGE_MAX_QUERIES = 16
@@ -69,14 +69,6 @@ def queries(client, url: str) -> int:
     return len(captured)
 
 
-@pytest.fixture
-def team():
-    carla = make_staff(username="carla", role=Role.CASEWORKER)
-    cora = make_staff(username="cora", role=Role.COORDINATOR)
-    vault_ready(carla, cora)
-    return carla, cora
-
-
 QUEUE_URLS = [
     "/staff/cases/",
     "/staff/cases/?state=all&page=3",
@@ -88,9 +80,8 @@ QUEUE_URLS = [
 
 @pytest.mark.parametrize("url", QUEUE_URLS)
 def test_the_queue_reads_the_same_number_of_queries_for_100_cases_and_for_1000(
-    team, url, django_assert_max_num_queries
+    carla, cora, url, django_assert_max_num_queries
 ):
-    carla, cora = team
     client = verified_client(cora)
     bulk_cases(100, assignee=cora)
     for _ in range(3):
@@ -107,9 +98,8 @@ def test_the_queue_reads_the_same_number_of_queries_for_100_cases_and_for_1000(
 
 
 def test_the_case_page_reads_the_same_number_of_queries_for_3_events_and_for_600(
-    team, django_assert_max_num_queries
+    carla, cora, django_assert_max_num_queries
 ):
-    carla, cora = team
     bulk_cases(1000)
     case = case_in_state("proposed", assessor=carla)
     casework.case_take(case=case, actor=carla)  # one assignment: its name look-up is counted
@@ -132,8 +122,7 @@ def test_the_case_page_reads_the_same_number_of_queries_for_3_events_and_for_600
     assert "Only the latest 200 events are shown." in page
 
 
-def test_opening_a_case_with_many_notes_reads_a_fixed_number_of_queries(team):
-    carla, _cora = team
+def test_opening_a_case_with_many_notes_reads_a_fixed_number_of_queries(carla):
     case = case_in_state("assessed", assessor=carla)
     client = verified_client(carla)
     url = f"/staff/cases/{case.reference}/"

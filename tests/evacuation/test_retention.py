@@ -10,16 +10,13 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Case, Message, Note
 from evacuation.services import correspondence
 from tests.factories import (
     database_dump,
-    make_staff,
     photo_with_gps,
     submit_intake,
-    vault_ready,
     verified_client,
 )
 from vault import cases as vault_cases
@@ -29,14 +26,6 @@ from vault.models import ApplicantKey, CaseKey
 pytestmark = pytest.mark.django_db
 
 MARKER = "Marker-retention-secret"
-
-
-@pytest.fixture
-def team():
-    alice = make_staff(username="alice", role=Role.CASEWORKER)
-    carla = make_staff(username="carla", role=Role.COORDINATOR)
-    recovery = vault_ready(alice, carla)
-    return {"alice": alice, "carla": carla, "recovery": recovery}
 
 
 def _withdrawn_case(days_ago: int) -> tuple[Case, str]:
@@ -75,10 +64,10 @@ def test_an_ended_case_past_retention_is_shredded_beyond_recovery(team):
     # Every staff key and the recovery secret together still open nothing of it.
     from vault.org import org_keys_from_recovery
 
-    assert org_keys_from_recovery(team["recovery"])
+    assert org_keys_from_recovery(team.recovery)
     with pytest.raises(VaultError):
         vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
-    staff = verified_client(team["alice"])
+    staff = verified_client(team.carla)
     opened = staff.post(f"/staff/cases/{case.reference}/", {"reason": "assess"}).content.decode()
     assert MARKER not in opened
     assert blob and blob != bytes(case.payload)
@@ -107,12 +96,12 @@ def test_an_untouched_request_goes_after_untouched_days_and_a_worked_one_stays(t
 
 def test_a_hold_keeps_a_case_from_being_purged_until_released(team):
     case, _code = _withdrawn_case(days_ago=200)
-    carla = verified_client(team["carla"])
-    carla.post(f"/staff/cases/{case.reference}/hold/", {"reason": "legal_proceedings"})
+    cora = verified_client(team.cora)
+    cora.post(f"/staff/cases/{case.reference}/hold/", {"reason": "legal_proceedings"})
     assert "0 case(s) purged." in _purge()
-    page = carla.get(f"/staff/cases/{case.reference}/").content.decode()
+    page = cora.get(f"/staff/cases/{case.reference}/").content.decode()
     assert "It will not be deleted." in page
-    carla.post(f"/staff/cases/{case.reference}/hold/", {"release": "1"})
+    cora.post(f"/staff/cases/{case.reference}/hold/", {"release": "1"})
     assert "1 case(s) purged." in _purge()
     assert [e.action for e in AuditEvent.objects.filter(action__startswith="case.hold")] == [
         "case.hold_set",
@@ -122,7 +111,7 @@ def test_a_hold_keeps_a_case_from_being_purged_until_released(team):
 
 def test_a_caseworker_cannot_put_a_case_on_hold(team):
     case, _code = _withdrawn_case(days_ago=200)
-    response = verified_client(team["alice"]).post(
+    response = verified_client(team.carla).post(
         f"/staff/cases/{case.reference}/hold/", {"reason": "legal_proceedings"}
     )
     assert response.status_code == 403
@@ -167,6 +156,6 @@ def test_the_applicant_is_told_when_their_data_will_be_deleted_and_that_it_was(t
 
 def test_notes_go_with_the_case(team):
     case, _code = _withdrawn_case(days_ago=120)
-    Note.objects.create(case=case, author=team["alice"], body=b"ciphertext")
+    Note.objects.create(case=case, author=team.carla, body=b"ciphertext")
     _purge()
     assert not Note.objects.exists()

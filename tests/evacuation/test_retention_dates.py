@@ -9,20 +9,12 @@ import pytest
 from django.test import Client
 from django.utils import formats, timezone, translation
 
-from accounts.models import Role
 from evacuation.models import Case, Message
 from evacuation.services import correspondence, retention
-from tests.factories import make_staff, submit_intake, vault_ready, verified_client
+from tests.factories import submit_intake, verified_client
 from vault import cases as vault_cases
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def carla():
-    carla = make_staff(username="carla", role=Role.COORDINATOR)
-    vault_ready(carla)
-    return carla
 
 
 def _status(code: str) -> str:
@@ -40,7 +32,7 @@ def _withdrawn(days_ago: int) -> tuple[Case, str]:
     return Case.objects.get(reference=reference), code
 
 
-def test_an_ended_case_goes_retention_days_after_it_ended(carla, settings):
+def test_an_ended_case_goes_retention_days_after_it_ended(team, settings):
     case, code = _withdrawn(days_ago=10)
     expected = (case.state_changed_at + timedelta(days=settings.RETENTION_DAYS)).date()
     assert retention.deletion_date(case) == expected
@@ -51,7 +43,7 @@ def test_an_ended_case_goes_retention_days_after_it_ended(carla, settings):
 
 
 def test_an_untouched_request_goes_untouched_days_after_it_came_or_after_the_last_staff_action(
-    carla, settings
+    team, settings
 ):
     reference, _code = submit_intake()
     case = Case.objects.get(reference=reference)
@@ -65,7 +57,7 @@ def test_an_untouched_request_goes_untouched_days_after_it_came_or_after_the_las
     assert retention.deletion_date(case) == (later + timedelta(days=settings.UNTOUCHED_DAYS)).date()
 
 
-def test_writing_to_us_postpones_the_date_as_it_postpones_the_purge(carla, settings):
+def test_writing_to_us_postpones_the_date_as_it_postpones_the_purge(team, settings):
     case, code = _withdrawn(days_ago=settings.RETENTION_DAYS - 1)
     cipher = vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
     correspondence.message_from_applicant(case=case, cipher=cipher, text="I am still here")
@@ -76,16 +68,16 @@ def test_writing_to_us_postpones_the_date_as_it_postpones_the_purge(carla, setti
     )
 
 
-def test_a_case_being_worked_on_is_kept_without_a_date(carla):
+def test_a_case_being_worked_on_is_kept_without_a_date(team):
     reference, code = submit_intake()
     Case.objects.filter(reference=reference).update(state="assessed")
     assert retention.deletion_date(Case.objects.get(reference=reference)) is None
     assert "kept, encrypted, while we work on your request" in _status(code)
 
 
-def test_a_case_on_hold_is_kept_for_now_and_the_applicant_never_sees_why(carla):
+def test_a_case_on_hold_is_kept_for_now_and_the_applicant_never_sees_why(team):
     case, code = _withdrawn(days_ago=10)
-    verified_client(carla).post(
+    verified_client(team.cora).post(
         f"/staff/cases/{case.reference}/hold/", {"reason": "legal_proceedings"}
     )
     case.refresh_from_db()

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Case
-from tests.factories import make_staff, submit_intake, vault_ready, verified_client
+from tests.factories import submit_intake, vault_ready, verified_client
 from vault.cases import case_keys_shred
 from vault.org import grant_from_recovery
 
@@ -25,16 +24,16 @@ def reference(recovery) -> str:
     return reference
 
 
-def test_the_case_page_shows_facts_without_opening(reference):
-    client = verified_client(make_staff(username="alice"))
+def test_the_case_page_shows_facts_without_opening(reference, carla):
+    client = verified_client(carla)
     page = client.get(f"/staff/cases/{reference}/").content.decode()
     assert reference in page and "Received" in page and "I am in danger now" in page
     assert NAME not in page
     assert not AuditEvent.objects.filter(action="case.opened").exists()
 
 
-def test_a_caseworker_without_a_grant_is_told_so_and_sees_nothing_personal(reference):
-    client = verified_client(make_staff(username="bob"))
+def test_a_caseworker_without_a_grant_is_told_so_and_sees_nothing_personal(reference, carla):
+    client = verified_client(carla)  # the vault was initialised granting nobody
     response = client.post(f"/staff/cases/{reference}/", {"reason": "assess"})
     page = response.content.decode()
     assert response.status_code == 200
@@ -44,21 +43,20 @@ def test_a_caseworker_without_a_grant_is_told_so_and_sees_nothing_personal(refer
 
 
 def test_a_granted_caseworker_whose_key_was_not_unlocked_sees_nothing(
-    reference, recovery, settings
+    reference, recovery, carla, settings
 ):
-    alice = make_staff(username="alice")
-    grant_from_recovery(grantee=alice, recovery_secret=recovery)
-    client = verified_client(alice)
+    grant_from_recovery(grantee=carla, recovery_secret=recovery)
+    client = verified_client(carla)
     client.cookies.pop(settings.VAULT_SESSION_COOKIE_NAME)  # the sessions table alone is not enough
     page = client.post(f"/staff/cases/{reference}/", {"reason": "assess"}).content.decode()
     assert "Your session cannot open case data" in page
     assert NAME not in page
 
 
-@pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMIN])
-def test_auditors_and_admins_cannot_see_or_open_cases(reference, recovery, role):
-    user = make_staff(username="carol", role=role)
-    grant_from_recovery(grantee=user, recovery_secret=recovery)
+@pytest.mark.parametrize("who", ["audrey", "adam"])  # the auditor and the admin
+def test_auditors_and_admins_cannot_see_or_open_cases(reference, recovery, request, who):
+    user = request.getfixturevalue(who)
+    grant_from_recovery(grantee=user, recovery_secret=recovery)  # even holding the key
     client = verified_client(user)
     assert client.get(f"/staff/cases/{reference}/").status_code == 403
     response = client.post(f"/staff/cases/{reference}/", {"reason": "assess"})
@@ -74,26 +72,25 @@ def test_strangers_are_sent_to_sign_in(reference):
     assert response.status_code == 302 and response["Location"].startswith("/staff/login/")
 
 
-def test_the_queue_lists_cases_without_personal_data(reference):
-    client = verified_client(make_staff(username="alice", role=Role.COORDINATOR))
+def test_the_queue_lists_cases_without_personal_data(reference, cora):
+    client = verified_client(cora)
     page = client.get("/staff/cases/").content.decode()
     assert reference in page
     assert NAME not in page
 
 
-def test_an_unknown_reference_is_a_plain_404(reference):
-    client = verified_client(make_staff(username="alice"))
+def test_an_unknown_reference_is_a_plain_404(reference, carla):
+    client = verified_client(carla)
     assert client.get("/staff/cases/EV-ZZZZ-ZZ/").status_code == 404
 
 
-def test_a_ciphertext_copied_onto_another_case_does_not_open(reference, recovery):
+def test_a_ciphertext_copied_onto_another_case_does_not_open(reference, recovery, carla):
     other_ref, _code = submit_intake(name="Other Person Marker")
     Case.objects.filter(reference=other_ref).update(
         payload=Case.objects.get(reference=reference).payload
     )
-    alice = make_staff(username="alice")
-    grant_from_recovery(grantee=alice, recovery_secret=recovery)
-    page = verified_client(alice).post(f"/staff/cases/{other_ref}/", {"reason": "assess"})
+    grant_from_recovery(grantee=carla, recovery_secret=recovery)
+    page = verified_client(carla).post(f"/staff/cases/{other_ref}/", {"reason": "assess"})
     text = page.content.decode()
     assert page.status_code == 200
     assert "cannot be opened" in text
@@ -101,11 +98,10 @@ def test_a_ciphertext_copied_onto_another_case_does_not_open(reference, recovery
     assert not AuditEvent.objects.filter(action="case.opened").exists()
 
 
-def test_a_shredded_case_says_it_cannot_be_opened(reference, recovery):
+def test_a_shredded_case_says_it_cannot_be_opened(reference, recovery, carla):
     case = Case.objects.get(reference=reference)
     case_keys_shred(case_uid=str(case.uid))
-    alice = make_staff(username="alice")
-    grant_from_recovery(grantee=alice, recovery_secret=recovery)
-    page = verified_client(alice).post(f"/staff/cases/{reference}/", {"reason": "assess"})
+    grant_from_recovery(grantee=carla, recovery_secret=recovery)
+    page = verified_client(carla).post(f"/staff/cases/{reference}/", {"reason": "assess"})
     assert page.status_code == 200
     assert "cannot be opened" in page.content.decode()

@@ -4,50 +4,32 @@ told the case changed."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from audit.verify import verify_database
 from evacuation.models import Case, FundingProposal
 from evacuation.services import casework
-from tests.factories import case_in_state, make_staff, vault_ready
+from tests.factories import at_once, case_in_state, verified_client
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
 THREADS = 16
 
 
-def test_sixteen_simultaneous_approvals_fund_the_case_once():
-    carla = make_staff(username="carla", role=Role.CASEWORKER, totp=False)
-    cora = make_staff(username="cora", role=Role.COORDINATOR, totp=False)
-    vault_ready(carla, cora)
-    case = case_in_state("proposed", assessor=carla)
+def test_sixteen_simultaneous_approvals_fund_the_case_once(team):
+    case = case_in_state("proposed", assessor=team.carla)
     proposal = FundingProposal.objects.get(case=case)
-    start = threading.Barrier(THREADS)
-    outcomes: list = [None] * THREADS
+    tabs = [Case.objects.get(pk=case.pk) for _ in range(THREADS)]  # loaded before anyone acted
 
-    def approve(i: int) -> None:
+    def approve(i: int) -> str:
         try:
-            mine = Case.objects.get(pk=case.pk)  # each tab loaded the page before anyone acted
-            start.wait(timeout=30)
-            casework.funding_approve(case=mine, actor=cora, proposal_id=proposal.pk)
-            outcomes[i] = "approved"
+            casework.funding_approve(case=tabs[i], actor=team.cora, proposal_id=proposal.pk)
         except casework.CaseChanged:
-            outcomes[i] = "changed"
-        except BaseException as exc:  # reported below, in the test's thread
-            outcomes[i] = exc
-        finally:
-            connection.close()
+            return "changed"
+        return "approved"
 
-    threads = [threading.Thread(target=approve, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = at_once(THREADS, approve)
 
     assert sorted(outcomes, key=str) == ["approved"] + ["changed"] * (THREADS - 1), outcomes
     assert Case.objects.get(pk=case.pk).state == "funded"
@@ -56,39 +38,20 @@ def test_sixteen_simultaneous_approvals_fund_the_case_once():
     assert verify_database().ok
 
 
-def test_sixteen_coordinators_tabs_approving_at_once_get_one_success_and_fifteen_409s():
-    from tests.factories import verified_client
-
-    carla = make_staff(username="carla", role=Role.CASEWORKER)
-    cora = make_staff(username="cora", role=Role.COORDINATOR)
-    colin = make_staff(username="colin", role=Role.COORDINATOR)
-    vault_ready(carla, cora, colin)
-    case = case_in_state("proposed", assessor=carla)
+def test_sixteen_coordinators_tabs_approving_at_once_get_one_success_and_fifteen_409s(team):
+    case = case_in_state("proposed", assessor=team.carla)
     proposal = FundingProposal.objects.get(case=case)
     form = {
         "seen_state": "assessed",
         "seen_version": case.version,
         "proposal": str(proposal.pk),
     }
-    tabs = [verified_client(cora if i % 2 else colin) for i in range(THREADS)]
-    start = threading.Barrier(THREADS)
-    statuses: list = [None] * THREADS
+    tabs = [verified_client(team.cora if i % 2 else team.colin) for i in range(THREADS)]
 
-    def approve(i: int) -> None:
-        try:
-            start.wait(timeout=30)
-            url = f"/staff/cases/{case.reference}/approve/"
-            statuses[i] = tabs[i].post(url, form).status_code
-        except BaseException as exc:  # reported below, in the test's thread
-            statuses[i] = exc
-        finally:
-            connection.close()
+    def approve(i: int) -> int:
+        return tabs[i].post(f"/staff/cases/{case.reference}/approve/", form).status_code
 
-    threads = [threading.Thread(target=approve, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    statuses = at_once(THREADS, approve)
 
     assert sorted(statuses, key=str) == [302] + [409] * (THREADS - 1), statuses
     assert Case.objects.get(pk=case.pk).state == "funded"

@@ -13,16 +13,9 @@ from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Case
 from evacuation.services import casework
-from tests.factories import case_in_state, make_staff, vault_ready
+from tests.factories import case_in_state, make_staff
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def carla():
-    user = make_staff(username="carla", role=Role.CASEWORKER)
-    vault_ready(user)
-    return user
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("team")]
 
 
 def _unchanged(case: Case, events_before: int) -> None:
@@ -74,8 +67,7 @@ def test_an_assessment_records_codes_only_and_who_assessed(carla):
     }
 
 
-def test_a_relocation_date_may_not_be_in_the_future_or_before_the_request(carla):
-    cora = make_staff(username="cora", role=Role.COORDINATOR)
+def test_a_relocation_date_may_not_be_in_the_future_or_before_the_request(carla, cora):
     case = case_in_state("funded", assessor=carla, approver=cora)
     events = AuditEvent.objects.count()
     too_late = timezone.now().date() + timedelta(days=2)
@@ -133,8 +125,7 @@ def test_a_version_other_than_the_one_seen_changes_nothing(carla):
     assert AuditEvent.objects.count() == events
 
 
-def test_taking_a_case_assigns_it_and_a_taken_case_cannot_be_taken_again(carla):
-    kim = make_staff(username="kim", role=Role.CASEWORKER)
+def test_taking_a_case_assigns_it_and_a_taken_case_cannot_be_taken_again(carla, kim):
     case = case_in_state("received", assessor=carla)
     casework.case_take(case=case, actor=carla)
     assert Case.objects.get(pk=case.pk).assignee == carla
@@ -145,9 +136,7 @@ def test_taking_a_case_assigns_it_and_a_taken_case_cannot_be_taken_again(carla):
     assert Case.objects.get(pk=case.pk).assignee == carla
 
 
-def test_a_case_is_reassigned_only_to_active_case_staff(carla):
-    colin = make_staff(username="colin", role=Role.COORDINATOR)
-    audrey = make_staff(username="audrey", role=Role.AUDITOR)
+def test_a_case_is_reassigned_only_to_active_case_staff(carla, colin, audrey):
     gone = make_staff(username="gone", role=Role.CASEWORKER)
     gone.is_active = False
     gone.save()
@@ -165,8 +154,7 @@ def test_a_case_is_reassigned_only_to_active_case_staff(carla):
     ) == [{"assignee": carla.pk}, {"assignee": None}]
 
 
-def test_closed_cases_are_not_assigned(carla):
-    colin = make_staff(username="colin", role=Role.COORDINATOR)
+def test_closed_cases_are_not_assigned(carla, colin):
     case = case_in_state("declined", assessor=carla)
     from django_fsm import TransitionNotAllowed
 

@@ -9,25 +9,17 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Case, FundingProposal
 from evacuation.services import casework
-from tests.factories import case_in_state, make_staff, vault_ready
+from tests.factories import case_in_state
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def carla():
-    user = make_staff(username="carla", role=Role.CASEWORKER)
-    vault_ready(user)
-    return user
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("team")]
 
 
 @pytest.fixture
-def assessed(carla):
-    return case_in_state("assessed", assessor=carla)
+def assessed(team):
+    return case_in_state("assessed", assessor=team.carla)
 
 
 def _propose(case, actor, amount, currency="EUR"):
@@ -95,9 +87,7 @@ def test_the_proposer_may_take_back_a_pending_proposal_and_make_a_corrected_one(
     assert FundingProposal.objects.filter(status="pending").get().amount == Decimal("150.00")
 
 
-def test_cancelling_funding_returns_the_case_to_assessed(carla):
-    cora = make_staff(username="cora", role=Role.COORDINATOR)
-    colin = make_staff(username="colin", role=Role.COORDINATOR)
+def test_cancelling_funding_returns_the_case_to_assessed(carla, cora, colin):
     case = case_in_state("funded", assessor=carla, approver=cora)
     casework.funding_cancel(case=case, actor=colin, reason="funded_elsewhere")
     case.refresh_from_db()

@@ -6,28 +6,20 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Case, Note
 from evacuation.services import casework
-from tests.factories import VaultBrowser, case_in_state, make_staff, vault_ready
+from tests.factories import VaultBrowser, case_in_state
 from vault.session import StaffKeys, staff_keys
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("team")]
 
 SECRET = "Met referee Marker-Zhanna at the partner office"
 
 
 @pytest.fixture
-def carla():
-    user = make_staff(username="carla", role=Role.CASEWORKER, totp=False)
-    vault_ready(user)
-    return user
-
-
-@pytest.fixture
-def unlocked(carla) -> VaultBrowser:
-    browser = VaultBrowser(carla)
+def unlocked(team) -> VaultBrowser:
+    browser = VaultBrowser(team.carla)
     assert browser.sign_in()
     return browser
 
@@ -102,10 +94,9 @@ def test_empty_overlong_or_unstorable_notes_are_refused(carla, unlocked, text):
     assert not Note.objects.exists()
 
 
-def test_an_auditor_cannot_write_notes(carla):
+def test_an_auditor_cannot_write_notes(carla, audrey):
     from django.core.exceptions import PermissionDenied
 
-    audrey = make_staff(username="audrey", role=Role.AUDITOR, totp=False)
     case = case_in_state("received", assessor=carla)
     with pytest.raises(PermissionDenied):
         casework.note_add(case=case, actor=audrey, keys=StaffKeys(), text=SECRET)

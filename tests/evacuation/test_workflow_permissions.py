@@ -11,11 +11,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Case, FundingProposal
 from evacuation.services import casework
-from tests.factories import case_in_state, make_staff, vault_ready
+from tests.factories import case_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -41,25 +40,20 @@ ALLOWED = {
 REFUSALS = (PermissionDenied, TransitionNotAllowed, ConcurrentTransition, ValidationError)
 
 
-@pytest.fixture
-def people():
-    """Hank assesses and proposes, Cora approves; the actors below touched nothing before."""
-    hank = make_staff(username="hank", role=Role.CASEWORKER)
-    cora = make_staff(username="cora", role=Role.COORDINATOR)
-    vault_ready(hank, cora)
+def actor_in(role: str, team):
+    """Kim assesses and proposes, Cora approves; the actors (Carla, Colin, Audrey, Adam, an
+    anonymous visitor and the applicant) touched nothing before."""
     return {
-        "hank": hank,
-        "cora": cora,
-        "caseworker": make_staff(username="carla", role=Role.CASEWORKER),
-        "coordinator": make_staff(username="colin", role=Role.COORDINATOR),
-        "auditor": make_staff(username="audrey", role=Role.AUDITOR),
-        "admin": make_staff(username="adam", role=Role.ADMIN),
+        "caseworker": team.carla,
+        "coordinator": team.colin,
+        "auditor": team.audrey,
+        "admin": team.adam,
         "anonymous": AnonymousUser(),
         "applicant": "applicant",
-    }
+    }[role]
 
 
-def act(action: str, case: Case, actor, people: dict):
+def act(action: str, case: Case, actor, team):
     if action == "assess":
         return casework.case_assess(
             case=case, actor=actor, risk_level=2, verified_by="interview", support=["legal"]
@@ -85,7 +79,7 @@ def act(action: str, case: Case, actor, people: dict):
     if action == "take":
         return casework.case_take(case=case, actor=actor)
     if action == "reassign":
-        return casework.case_reassign(case=case, actor=actor, assignee=people["hank"])
+        return casework.case_reassign(case=case, actor=actor, assignee=team.kim)
     raise AssertionError(action)
 
 
@@ -99,16 +93,16 @@ def snapshot(case: Case) -> tuple:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", sorted(ALLOWED))
-def test_each_action_is_allowed_exactly_where_the_table_says(action, role, people):
+def test_each_action_is_allowed_exactly_where_the_table_says(action, role, team):
     states, roles, result, event = ALLOWED[action]
-    actor = people[role]
+    actor = actor_in(role, team)
     wrong = []
     for state in STATES:
-        case = case_in_state(state, assessor=people["hank"], approver=people["cora"])
+        case = case_in_state(state, assessor=team.kim, approver=team.cora)
         before = snapshot(case)
         allowed = state in states and role in roles
         try:
-            act(action, case, actor, people)
+            act(action, case, actor, team)
         except REFUSALS as exc:
             if allowed:
                 wrong.append(f"{state}: refused with {exc!r}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.factories import DEFAULT_PASSWORD, make_staff, submit_intake, vault_ready
+from tests.factories import DEFAULT_PASSWORD, Team, make_staff, submit_intake
 
 VISITORS = (
     "anonymous",
@@ -66,20 +66,23 @@ def fill(pattern: str, params: dict[str, str]) -> str:
     return text.replace("^", "").replace("$", "")
 
 
-def build_world() -> dict:
-    """Staff of every role (TOTP enrolled; case staff hold the organisation key), one case with
-    its receipt code, and the real objects whose ids fill URL parameters."""
+def build_world(team: Team) -> dict:
+    """One visitor of every role from the team (Carla, Cora, Audrey, Adam: TOTP enrolled, the
+    case staff holding the organisation key) and a caseworker stopped before the second factor,
+    one case with its receipt code, and the real objects whose ids fill URL parameters. Kim and
+    Colin visit nothing: a test may have them work on cases."""
     from django.contrib.contenttypes.models import ContentType
 
     from accounts.models import Role, User
     from audit.models import AuditEvent
 
     staff = {
-        role: make_staff(username=f"sec_{role}", role=role)
-        for role in (Role.CASEWORKER, Role.COORDINATOR, Role.AUDITOR, Role.ADMIN)
+        Role.CASEWORKER: team.carla,
+        Role.COORDINATOR: team.cora,
+        Role.AUDITOR: team.audrey,
+        Role.ADMIN: team.adam,
+        "no_second_factor": make_staff(username="sec_half", role=Role.CASEWORKER),
     }
-    staff["no_second_factor"] = make_staff(username="sec_half", role=Role.CASEWORKER)
-    vault_ready(staff[Role.CASEWORKER], staff[Role.COORDINATOR])
     applicant = Client()
     reference, code = submit_intake(applicant)
     sequence = AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True).first()

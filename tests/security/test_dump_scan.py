@@ -17,9 +17,7 @@ from tests.factories import (
     RECEIPT_RE,
     hidden_fields,
     intake_data,
-    make_staff,
     photo_with_gps,
-    vault_ready,
     verified_client,
 )
 
@@ -71,9 +69,7 @@ def _found(dump: bytes, secret: str) -> bool:
     return needle.lower() in haystack or needle.hex().encode() in haystack
 
 
-def test_a_full_journey_leaves_no_marker_in_a_dump_of_the_whole_database():
-    caseworker = make_staff(username="dump_caseworker")
-    vault_ready(caseworker)
+def test_a_full_journey_leaves_no_marker_in_a_dump_of_the_whole_database(team):
     applicant = Client()
     # A request the form rejects (no consent) must leave nothing at all.
     rejected = applicant.post("/request/", intake_data(name=REJECTED_MARKER, consent=""))
@@ -85,7 +81,7 @@ def test_a_full_journey_leaves_no_marker_in_a_dump_of_the_whole_database():
     from evacuation.models import Case
 
     reference = Case.objects.get().reference
-    staff = verified_client(caseworker)
+    staff = verified_client(team.carla)
     staff.post(f"/staff/cases/{reference}/message/", {"text": STAFF_MESSAGE})
     applicant.post("/status/", {"code": code, "step": "message", "text": APPLICANT_MESSAGE})
     photo = SimpleUploadedFile("photo.jpg", photo_with_gps("MarkerGpsDatumWc3"))

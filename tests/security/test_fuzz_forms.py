@@ -10,7 +10,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import RECEIPT_RE, intake_data, make_staff, submit_intake, vault_ready
+from tests.factories import RECEIPT_RE, intake_data, submit_intake, vault_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -157,14 +157,9 @@ def test_the_status_form_never_fails_and_a_wrong_code_changes_nothing(a_case, fo
         assert reference.encode() not in response.content, "a wrong code revealed the case"
 
 
-@pytest.fixture
-def staff_member():
-    return make_staff(username="fuzz_user")
-
-
 @FUZZ
-@given(form=mangled({"username": "fuzz_user", "password": "wrong"}, ["next", "token"]))
-def test_the_login_form_never_fails_and_never_signs_in_without_the_password(staff_member, form):
+@given(form=mangled({"username": "carla", "password": "wrong"}, ["next", "token"]))
+def test_the_login_form_never_fails_and_never_signs_in_without_the_password(carla, form):
     client = Client()
     response = client.post("/staff/login/", form)
     assert response.status_code < 500
@@ -175,11 +170,11 @@ def test_the_login_form_never_fails_and_never_signs_in_without_the_password(staf
 
 @FUZZ
 @given(form=mangled({"token": "000000"}, ["otp_device", "otp_token", "token"]))
-def test_the_code_form_never_fails_and_never_verifies_a_wrong_code(staff_member, form):
+def test_the_code_form_never_fails_and_never_verifies_a_wrong_code(carla, form):
     from tests.factories import DEFAULT_PASSWORD
 
     client = Client()
-    client.post("/staff/login/", {"username": "fuzz_user", "password": DEFAULT_PASSWORD})
+    client.post("/staff/login/", {"username": carla.username, "password": DEFAULT_PASSWORD})
     response = client.post("/staff/login/code/", form)
     assert response.status_code < 500
     home = client.get("/staff/")
@@ -188,23 +183,22 @@ def test_the_code_form_never_fails_and_never_verifies_a_wrong_code(staff_member,
 
 
 @pytest.fixture
-def case_staff():
+def carla_on_a_case(team):
+    """Carla, signed in and holding the key, and a case she may open."""
     from tests.factories import verified_client
 
-    user = make_staff(username="fuzz_caseworker")
-    vault_ready(user)
     reference, _code = submit_intake()
-    return verified_client(user), reference
+    return verified_client(team.carla), reference
 
 
 @FUZZ
 @given(form=mangled({"reason": "assess"}, ["reason", "action", "state"]))
-def test_the_staff_case_form_never_fails_and_records_only_valid_openings(case_staff, form):
+def test_the_staff_case_form_never_fails_and_records_only_valid_openings(carla_on_a_case, form):
     from audit.models import AuditEvent
     from evacuation.choices import OpenReason
     from evacuation.models import Case
 
-    client, reference = case_staff
+    client, reference = carla_on_a_case
     state = Case.objects.get(reference=reference).state
     opened_before = AuditEvent.objects.filter(action="case.opened").count()
     response = client.post(f"/staff/cases/{reference}/", form)
@@ -217,10 +211,10 @@ def test_the_staff_case_form_never_fails_and_records_only_valid_openings(case_st
     assert Case.objects.get(reference=reference).state == state
 
 
-def test_a_password_guesser_is_locked_out_with_a_plain_page_not_a_crash(staff_member):
+def test_a_password_guesser_is_locked_out_with_a_plain_page_not_a_crash(carla):
     client = Client()
     statuses = [
-        client.post("/staff/login/", {"username": "fuzz_user", "password": f"guess {n}"})
+        client.post("/staff/login/", {"username": carla.username, "password": f"guess {n}"})
         for n in range(8)
     ]
     assert all(response.status_code < 500 for response in statuses), [
@@ -263,8 +257,8 @@ STAFF_FORMS = {
     form=mangled({"seen_state": "received", "seen_version": "0"}, ["seen_version", "text"]),
     extra=st.dictionaries(st.sampled_from(["reason", "amount", "text", "support"]), values),
 )
-def test_the_staff_action_forms_never_fail(case_staff, endpoint, form, extra):
-    client, reference = case_staff
+def test_the_staff_action_forms_never_fail(carla_on_a_case, endpoint, form, extra):
+    client, reference = carla_on_a_case
     response = client.post(
         f"/staff/cases/{reference}/{endpoint}/", {**STAFF_FORMS[endpoint], **form, **extra}
     )

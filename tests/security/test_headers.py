@@ -33,8 +33,8 @@ def assert_applicant(response, where: str) -> None:
     assert response.get("Referrer-Policy") == "no-referrer", where
 
 
-def test_every_url_pattern_answers_every_visitor_with_the_protective_headers():
-    world = build_world()
+def test_every_url_pattern_answers_every_visitor_with_the_protective_headers(team):
+    world = build_world(team)
     visitors = clients(world)
     checked = 0
     for page in patterns():
@@ -49,8 +49,8 @@ def test_every_url_pattern_answers_every_visitor_with_the_protective_headers():
     assert checked >= 7 * 30  # the walk really covered the project
 
 
-def test_applicant_pages_keep_their_headers_on_every_answer(settings):
-    world = build_world()
+def test_applicant_pages_keep_their_headers_on_every_answer(team, settings):
+    world = build_world(team)
     client = Client()
     answers = {
         "invalid intake": client.post("/request/", intake_data(name="", consent="")),

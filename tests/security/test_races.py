@@ -3,40 +3,14 @@ transition happens, it is audited once, and nobody gets a 500."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
-from tests.factories import submit_intake, vault_ready
+from tests.factories import at_once, submit_intake, vault_ready
 
 THREADS = 32
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
-
-
-def _at_once(count: int, action) -> list:
-    """Runs action(i) in `count` threads released together; returns results or exceptions."""
-    start = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            start.wait(timeout=30)
-            results[i] = action(i)
-        except BaseException as exc:  # reported by the test, in its own thread
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    return results
 
 
 def test_32_simultaneous_withdrawals_of_one_case_withdraw_it_exactly_once():
@@ -50,7 +24,7 @@ def test_32_simultaneous_withdrawals_of_one_case_withdraw_it_exactly_once():
     def withdraw(_i: int) -> int:
         return Client().post("/status/", {"code": code, "step": "withdraw"}).status_code
 
-    statuses = _at_once(THREADS, withdraw)
+    statuses = at_once(THREADS, withdraw)
 
     assert all(status == 200 for status in statuses), statuses
     assert Case.objects.get(reference=reference).state == "withdrawn"
@@ -59,19 +33,13 @@ def test_32_simultaneous_withdrawals_of_one_case_withdraw_it_exactly_once():
     assert verify_database().ok
 
 
-def test_32_staff_tabs_assessing_and_declining_one_case_at_once_change_it_exactly_once():
-    from accounts.models import Role
+def test_32_staff_tabs_assessing_and_declining_one_case_at_once_change_it_exactly_once(team):
     from audit.models import AuditEvent
     from audit.verify import verify_database
     from evacuation.models import Case
-    from tests.factories import make_case, make_staff, verified_client
+    from tests.factories import make_case, verified_client
 
-    staff = [
-        make_staff(username=f"race_{role}_{n}", role=role)
-        for role in (Role.CASEWORKER, Role.COORDINATOR)
-        for n in range(2)
-    ]
-    vault_ready(*staff)
+    staff = team.case_staff  # two caseworkers and two coordinators, each with several tabs
     case = make_case(urgency="now")
     seen = {"seen_state": case.state, "seen_version": case.version}
     tabs = [verified_client(staff[i % len(staff)]) for i in range(THREADS)]
@@ -82,7 +50,7 @@ def test_32_staff_tabs_assessing_and_declining_one_case_at_once_change_it_exactl
         path, form = ("assess", assess) if i % 2 else ("decline", decline)
         return tabs[i].post(f"/staff/cases/{case.reference}/{path}/", form).status_code
 
-    statuses = _at_once(THREADS, act)
+    statuses = at_once(THREADS, act)
 
     assert sorted(statuses) == [302] + [409] * (THREADS - 1), statuses
     final = Case.objects.get(pk=case.pk).state

@@ -8,10 +8,8 @@ import uuid
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
-from django.db import connection
 
-from tests.factories import DEFAULT_PASSWORD, VaultBrowser, make_staff, vault_ready
+from tests.factories import DEFAULT_PASSWORD, VaultBrowser, database_dump, vault_ready
 from vault import cases, session, staff
 from vault.errors import VaultLocked
 from vault.org import org_keys_from_recovery
@@ -19,23 +17,6 @@ from vault.org import org_keys_from_recovery
 pytestmark = pytest.mark.django_db
 
 MARKER = b"Marker-7f3a-Tbilisi-safehouse"
-
-
-def database_dump() -> bytes:
-    """Every row of every table, plus every session decoded, as one haystack."""
-    parts = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            for row in cursor.fetchall():
-                for value in row:
-                    if isinstance(value, memoryview | bytes | bytearray):
-                        parts.append(bytes(value))
-                    else:
-                        parts.append(str(value).encode())
-    for stored in Session.objects.all():
-        parts.append(repr(SessionStore().decode(stored.session_data)).encode())
-    return b"\n".join(parts)
 
 
 def encodings(secret: bytes) -> list[bytes]:
@@ -47,26 +28,25 @@ def encodings(secret: bytes) -> list[bytes]:
     ]
 
 
-def test_a_dump_of_the_database_with_staff_signed_in_cannot_open_a_case():
-    alice = make_staff(username="alice", totp=False)
-    recovery_secret = vault_ready(alice)
+def test_a_dump_of_the_database_with_staff_signed_in_cannot_open_a_case(carla):
+    recovery_secret = vault_ready(carla)
     code = cases.receipt_code_new()
     uid = str(uuid.uuid4())
     cipher = cases.case_key_create(case_uid=uid, receipt_code=code)
     blob = cipher.encrypt("intake", MARKER)
-    browser = VaultBrowser(alice)
+    browser = VaultBrowser(carla)
     assert browser.sign_in() is True  # a live, unlocked session is in the sessions table
 
     cookie_key = base64.urlsafe_b64decode(browser.cookies["sp_vault_key"] + "=")
     secrets_that_open_the_case = {
         "case key": cipher._key,
         "organisation private key": org_keys_from_recovery(recovery_secret)[1],
-        "alice's personal private key": staff.personal_key_open(
-            user=alice, password=DEFAULT_PASSWORD
+        "carla's personal private key": staff.personal_key_open(
+            user=carla, password=DEFAULT_PASSWORD
         ).private_bytes,
         "session cookie key": cookie_key,
     }
-    dump = database_dump() + blob
+    dump = database_dump(sessions_decoded=True) + blob
     assert MARKER not in dump
     for name, secret in secrets_that_open_the_case.items():
         for encoded in encodings(secret):
@@ -85,10 +65,9 @@ def test_a_dump_of_the_database_with_staff_signed_in_cannot_open_a_case():
     assert opened == MARKER
 
 
-def test_the_session_holds_the_organisation_key_only_encrypted_under_the_cookie_key():
-    alice = make_staff(username="alice", totp=False)
-    vault_ready(alice)
-    browser = VaultBrowser(alice)
+def test_the_session_holds_the_organisation_key_only_encrypted_under_the_cookie_key(carla):
+    vault_ready(carla)
+    browser = VaultBrowser(carla)
     browser.sign_in()
     stored = SessionStore(session_key=browser.session.session_key).load()
     vault_data = stored[session.SESSION_KEY]

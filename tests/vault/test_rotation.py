@@ -32,10 +32,10 @@ def staff_reads(browser: VaultBrowser, uid: str, blob: bytes) -> bytes:
     return browser.run(lambda r: session.staff_keys(r).case_cipher(uid).decrypt("intake", blob))
 
 
-def test_rotation_on_a_thousand_cases_keeps_every_case_readable_and_destroys_the_old_key():
-    alice = make_staff(username="alice", totp=False)
-    bob = make_staff(username="bob", totp=False)
-    secret = vault_ready(alice, bob)
+def test_rotation_on_a_thousand_cases_keeps_every_case_readable_and_destroys_the_old_key(
+    carla, kim
+):
+    secret = vault_ready(carla, kim)
     made = make_cases(1000)
     old_private = org_keys_from_recovery(secret)[1]
     seen = []
@@ -50,14 +50,14 @@ def test_rotation_on_a_thousand_cases_keeps_every_case_readable_and_destroys_the
     assert not OrgKeyGrant.objects.filter(org_key_id=1).exists()
     assert not RecoverySeal.objects.filter(org_key_id=1).exists()
     assert OrgKey.objects.get(version=1).destroyed_at is not None
-    assert set(OrgKeyGrant.objects.values_list("user__username", flat=True)) == {"alice", "bob"}
+    assert set(OrgKeyGrant.objects.values_list("user__username", flat=True)) == {"carla", "kim"}
     # The old private key opens none of the re-sealed case keys.
     old = crypto.keypair_from_private_bytes(old_private).private
     for row in CaseKey.objects.all()[:50]:
         with pytest.raises(DecryptionFailed):
             crypto.unseal(old, bytes(row.sealed), info=cases.case_dek_info(row.case_uid))
     # Staff (after signing in again) and applicants still read every case.
-    browser = VaultBrowser(alice)
+    browser = VaultBrowser(carla)
     assert browser.sign_in() is True
 
     def read_all(request):
@@ -72,9 +72,8 @@ def test_rotation_on_a_thousand_cases_keeps_every_case_readable_and_destroys_the
         assert applicant.decrypt("intake", blob).startswith(b"case ")
 
 
-def test_an_interrupted_rotation_resumes_where_it_stopped():
-    alice = make_staff(username="alice", totp=False)
-    secret = vault_ready(alice)
+def test_an_interrupted_rotation_resumes_where_it_stopped(carla):
+    secret = vault_ready(carla)
     made = make_cases(30)
     keys = org_keys_from_recovery(secret)
     rotation = rotation_start(org_keys=keys)
@@ -87,17 +86,16 @@ def test_an_interrupted_rotation_resumes_where_it_stopped():
 
     assert again.new_version == 2 and again.cases == 20
     assert OrgKey.objects.filter(destroyed_at__isnull=True).count() == 1
-    browser = VaultBrowser(alice)
+    browser = VaultBrowser(carla)
     browser.sign_in()
     for uid, (_, blob) in made.items():
         staff_reads(browser, uid, blob)
 
 
-def test_a_session_unlocked_before_the_rotation_must_sign_in_again():
-    alice = make_staff(username="alice", totp=False)
-    secret = vault_ready(alice)
+def test_a_session_unlocked_before_the_rotation_must_sign_in_again(carla):
+    secret = vault_ready(carla)
     made = make_cases(3)
-    browser = VaultBrowser(alice)
+    browser = VaultBrowser(carla)
     browser.sign_in()
     org_key_rotate(org_keys=org_keys_from_recovery(secret))
     uid, (_, blob) = next(iter(made.items()))
@@ -107,11 +105,10 @@ def test_a_session_unlocked_before_the_rotation_must_sign_in_again():
     staff_reads(browser, uid, blob)
 
 
-def test_a_coordinators_unlocked_session_can_rotate_without_the_recovery_secret():
-    alice = make_staff(username="alice", totp=False)
-    secret = vault_ready(alice)
+def test_a_coordinators_unlocked_session_can_rotate_without_the_recovery_secret(cora):
+    secret = vault_ready(cora)
     made = make_cases(5)
-    browser = VaultBrowser(alice)
+    browser = VaultBrowser(cora)
     browser.sign_in()
     rotation = browser.run(lambda r: org_key_rotate(org_keys=session.staff_keys(r).org_keys()))
     assert rotation.new_version == 2 and rotation.cases == 5
@@ -130,25 +127,23 @@ def test_rotation_needs_the_old_private_key():
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_rotation_spread_over_worker_processes_gives_the_same_result(workers):
-    alice = make_staff(username="alice", totp=False)
-    secret = vault_ready(alice)
+def test_rotation_spread_over_worker_processes_gives_the_same_result(workers, carla):
+    secret = vault_ready(carla)
     made = make_cases(40)
     rotation = org_key_rotate(
         org_keys=org_keys_from_recovery(secret), batch_size=16, workers=workers
     )
     assert rotation.cases == 40
-    browser = VaultBrowser(alice)
+    browser = VaultBrowser(carla)
     browser.sign_in()
     for i, (uid, (_, blob)) in enumerate(made.items()):
         assert staff_reads(browser, uid, blob) == f"case {i}".encode()
 
 
-def test_rotation_does_not_carry_over_the_grants_of_disabled_staff():
-    alice = make_staff(username="alice", totp=False)
-    mallory = make_staff(username="mallory", totp=False)
-    secret = vault_ready(alice, mallory)
+def test_rotation_does_not_carry_over_the_grants_of_disabled_staff(carla):
+    mallory = make_staff(username="mallory", totp=False)  # her account is about to be disabled
+    secret = vault_ready(carla, mallory)
     mallory.is_active = False
     mallory.save()
     org_key_rotate(org_keys=org_keys_from_recovery(secret))
-    assert list(OrgKeyGrant.objects.values_list("user__username", flat=True)) == ["alice"]
+    assert list(OrgKeyGrant.objects.values_list("user__username", flat=True)) == ["carla"]

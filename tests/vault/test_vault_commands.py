@@ -7,9 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Role
 from audit.models import AuditEvent
-from tests.factories import VaultBrowser, make_staff
+from tests.factories import VaultBrowser, holds_current_grant
 from vault import cases, session, staff
 from vault.models import OrgKey, OrgKeyGrant, RecoveryKey
 
@@ -55,52 +54,46 @@ def test_init_vault_may_be_told_that_an_existing_vault_is_fine():
     assert OrgKey.objects.count() == 1
 
 
-def test_init_vault_can_grant_the_first_staff_at_once():
-    alice = make_staff(username="alice", totp=False)
-    output = init_vault("--grant", "alice")
-    assert "Granted to alice" in output
-    assert staff.has_grant(alice)
+def test_init_vault_can_grant_the_first_staff_at_once(carla):
+    output = init_vault("--grant", "carla")
+    assert "Granted to carla" in output
+    assert holds_current_grant(carla)
 
 
-def test_grant_key_grants_with_the_recovery_secret_from_a_file(tmp_path):
+def test_grant_key_grants_with_the_recovery_secret_from_a_file(tmp_path, kim):
     secret = SECRET_PATTERN.findall(init_vault())[0]
-    bob = make_staff(username="bob", totp=False)
     out = StringIO()
-    call_command("grant_key", "bob", "--recovery-file", recovery_file(tmp_path, secret), stdout=out)
-    assert "Granted organisation key v1 to bob" in out.getvalue()
-    assert VaultBrowser(bob).sign_in() is True
+    call_command("grant_key", "kim", "--recovery-file", recovery_file(tmp_path, secret), stdout=out)
+    assert "Granted organisation key v1 to kim" in out.getvalue()
+    assert VaultBrowser(kim).sign_in() is True
 
 
-def test_grant_key_accepts_a_secret_typed_in_lower_case_with_spaces(tmp_path):
+def test_grant_key_accepts_a_secret_typed_in_lower_case_with_spaces(tmp_path, kim):
     secret = SECRET_PATTERN.findall(init_vault())[0]
-    bob = make_staff(username="bob", totp=False)
     typed = secret.lower().replace("-", " ")
-    call_command("grant_key", "bob", "--recovery-file", recovery_file(tmp_path, typed))
-    assert staff.has_grant(bob)
+    call_command("grant_key", "kim", "--recovery-file", recovery_file(tmp_path, typed))
+    assert holds_current_grant(kim)
 
 
-def test_grant_key_refuses_a_wrong_recovery_secret(tmp_path):
+def test_grant_key_refuses_a_wrong_recovery_secret(tmp_path, kim):
     init_vault()
-    make_staff(username="bob", totp=False)
     other = "ABCD-" * 12 + "ABCD"
     with pytest.raises(CommandError, match="does not belong"):
-        call_command("grant_key", "bob", "--recovery-file", recovery_file(tmp_path, other))
+        call_command("grant_key", "kim", "--recovery-file", recovery_file(tmp_path, other))
     assert not OrgKeyGrant.objects.exists()
 
 
-def test_grant_key_refuses_roles_that_do_not_open_cases(tmp_path):
+def test_grant_key_refuses_roles_that_do_not_open_cases(tmp_path, audrey):
     secret = SECRET_PATTERN.findall(init_vault())[0]
-    make_staff(username="carol", role=Role.AUDITOR, totp=False)
     with pytest.raises(CommandError, match="does not open cases"):
-        call_command("grant_key", "carol", "--recovery-file", recovery_file(tmp_path, secret))
+        call_command("grant_key", "audrey", "--recovery-file", recovery_file(tmp_path, secret))
     assert not OrgKeyGrant.objects.exists()
 
 
-def test_grant_key_never_takes_the_secret_on_the_command_line():
+def test_grant_key_never_takes_the_secret_on_the_command_line(kim):
     init_vault()
-    make_staff(username="bob", totp=False)
     with pytest.raises(CommandError):
-        call_command("grant_key", "bob", "ABCD-ABCD")
+        call_command("grant_key", "kim", "ABCD-ABCD")
 
 
 def test_rotate_org_key_rotates_and_can_be_run_again(tmp_path):
@@ -118,15 +111,12 @@ def test_rotate_org_key_rotates_and_can_be_run_again(tmp_path):
     assert again.decrypt("intake", blob) == b"hello"
 
 
-def test_recovery_works_after_every_staff_member_lost_their_key(tmp_path):
-    alice = make_staff(username="alice", totp=False)
-    bob = make_staff(username="bob", totp=False)
-    make_staff(username="carol", role=Role.AUDITOR, totp=False)
-    secret = SECRET_PATTERN.findall(init_vault("--grant", "alice", "--grant", "bob"))[0]
+def test_recovery_works_after_every_staff_member_lost_their_key(tmp_path, carla, kim, audrey):
+    secret = SECRET_PATTERN.findall(init_vault("--grant", "carla", "--grant", "kim"))[0]
     uid = str(uuid.uuid4())
     blob = cases.case_key_create(case_uid=uid, receipt_code="1234").encrypt("intake", b"kept")
     # Every password is reset: every personal key is new, every grant is gone.
-    for user in (alice, bob):
+    for user in (carla, kim):
         staff.personal_key_create(user=user, password="a brand new passphrase 1")
     assert not OrgKeyGrant.objects.exists()
 
@@ -135,9 +125,9 @@ def test_recovery_works_after_every_staff_member_lost_their_key(tmp_path):
         "recover_vault", "--all", "--recovery-file", recovery_file(tmp_path, secret), stdout=out
     )
 
-    assert "to alice" in out.getvalue() and "to bob" in out.getvalue()
-    assert "carol" not in out.getvalue()
-    browser = VaultBrowser(bob)
+    assert "to carla" in out.getvalue() and "to kim" in out.getvalue()
+    assert "audrey" not in out.getvalue()
+    browser = VaultBrowser(kim)
     assert browser.sign_in("a brand new passphrase 1") is True
     opened = browser.run(lambda r: session.staff_keys(r).case_cipher(uid).decrypt("intake", blob))
     assert opened == b"kept"
@@ -149,25 +139,22 @@ def test_recover_vault_needs_names_or_all(tmp_path):
         call_command("recover_vault", "--recovery-file", recovery_file(tmp_path, "x"))
 
 
-def test_vault_status_names_versions_and_holders_without_revealing_keys():
-    make_staff(username="alice", totp=False)
-    output = init_vault("--grant", "alice")
+def test_vault_status_names_versions_and_holders_without_revealing_keys(carla):
+    output = init_vault("--grant", "carla")
     secret = SECRET_PATTERN.findall(output)[0]
     out = StringIO()
     call_command("vault_status", stdout=out)
     assert "v1 live" in out.getvalue()
-    assert "granted to alice" in out.getvalue()
+    assert "granted to carla" in out.getvalue()
     assert secret not in out.getvalue()
 
 
-def test_each_command_writes_its_audit_event_without_the_secret(tmp_path):
-    alice = make_staff(username="alice", totp=False)
-    secret = SECRET_PATTERN.findall(init_vault("--grant", "alice"))[0]
+def test_each_command_writes_its_audit_event_without_the_secret(tmp_path, carla, kim):
+    secret = SECRET_PATTERN.findall(init_vault("--grant", "carla"))[0]
     path = recovery_file(tmp_path, secret)
-    bob = make_staff(username="bob", totp=False)
-    call_command("grant_key", "bob", "--recovery-file", path, stdout=StringIO())
+    call_command("grant_key", "kim", "--recovery-file", path, stdout=StringIO())
     call_command("rotate_org_key", "--recovery-file", path, "--no-progress", stdout=StringIO())
-    call_command("recover_vault", "bob", "--recovery-file", path, stdout=StringIO())
+    call_command("recover_vault", "kim", "--recovery-file", path, stdout=StringIO())
 
     events = list(
         AuditEvent.objects.filter(action__startswith="vault.")
@@ -176,8 +163,8 @@ def test_each_command_writes_its_audit_event_without_the_secret(tmp_path):
     seen = [(e.action, e.target_ref, e.data) for e in events]
     assert seen[0][:2] == ("vault.initialised", "v1")
     assert seen[0][2]["version"] == 1
-    assert ("key.granted", str(alice.pk), {"version": 1, "via": "init"}) in seen
-    assert ("key.granted", str(bob.pk), {"version": 1, "via": "recovery"}) in seen
+    assert ("key.granted", str(carla.pk), {"version": 1, "via": "init"}) in seen
+    assert ("key.granted", str(kim.pk), {"version": 1, "via": "recovery"}) in seen
     assert ("key.rotated", "v2", {"old_version": 1, "new_version": 2, "cases": 0}) in seen
     assert ("vault.recovered", "v2", {"version": 2}) in seen
     assert all(secret not in repr(e.data) for e in events)
