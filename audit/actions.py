@@ -35,6 +35,7 @@ class Action(models.TextChoices):
     AUDIT_EXPORTED = "audit.exported", _("Audit log exported")
     AUDIT_CHECKPOINT = "audit.checkpoint", _("Checkpoint signed")
     AUDIT_VERIFIED = "audit.verified", _("Chain verified")
+    AUDIT_HEADS_CHECKED = "audit.heads_checked", _("Signed heads checked against the chain")
     # Keys
     VAULT_INITIALISED = "vault.initialised", _("Vault initialised")
     KEY_GRANTED = "key.granted", _("Organisation key granted")
@@ -88,6 +89,7 @@ ALLOWED_DATA: dict[str, frozenset[str]] = {
     Action.AUDIT_EXPORTED: frozenset({"format", "count"}),
     Action.AUDIT_CHECKPOINT: frozenset({"sequence", "fingerprint"}),
     Action.AUDIT_VERIFIED: frozenset({"ok", "checked", "first_bad"}),
+    Action.AUDIT_HEADS_CHECKED: frozenset({"ok", "heads", "first_bad"}),
     Action.VAULT_INITIALISED: frozenset({"version", "fingerprint"}),
     Action.KEY_GRANTED: frozenset({"version", "via"}),
     Action.KEY_REVOKED: frozenset({"version", "reason"}),

@@ -145,8 +145,14 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def checkpoint_message(*, sequence: int, hash: str) -> bytes:
-    """What a checkpoint signs: domain-separated so the key signs nothing else by accident."""
+def checkpoint_message(*, sequence: int, hash: str, signed_at: str) -> bytes:
+    """What a checkpoint signs: the head and when it was signed (`timestamp()` form),
+    domain-separated so the key signs nothing else by accident."""
     return canonical(
-        {"context": "safe-passage/audit-checkpoint/v1", "hash": hash, "sequence": sequence}
+        {
+            "context": "safe-passage/audit-checkpoint/v2",
+            "hash": hash,
+            "sequence": sequence,
+            "signed_at": signed_at,
+        }
     )

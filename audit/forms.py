@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from audit import signing
 from audit.actions import Action
 from audit.models import ActorKind
 
@@ -54,3 +55,27 @@ class EventFilterForm(forms.Form):
 
     def is_filtered(self) -> bool:
         return any(self.cleaned_data.get(name) for name in self.fields)
+
+
+HEADS_MAX_BYTES = 1024 * 1024  # a year of checkpoints every five minutes is about 30 MB: keep
+# the upload to the heads that matter (the newest), checked in one query.
+
+
+class HeadsForm(forms.Form):
+    heads = forms.FileField(
+        label=_("Signed heads you kept (a file saved from this page earlier)"),
+        error_messages={"required": _("Choose the file of signed heads.")},
+    )
+
+    def clean_heads(self):
+        upload = self.cleaned_data["heads"]
+        if upload.size > HEADS_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than 1 MB; keep only the newest signed heads in it.")
+            )
+        try:
+            return signing.statements_parse(upload.read().decode("utf-8"))
+        except (signing.StatementFormatError, UnicodeDecodeError) as exc:
+            raise forms.ValidationError(
+                _("This is not a file of signed heads saved from this page.")
+            ) from exc

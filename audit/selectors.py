@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import QuerySet
 
+from audit.actions import Action
 from audit.forms import STAFF_PREFIX
 from audit.models import AuditEvent, Checkpoint
 
@@ -45,3 +46,12 @@ def event_exists(sequence: int) -> bool:
 
 def checkpoints_newest_first() -> QuerySet[Checkpoint]:
     return Checkpoint.objects.order_by("-sequence", "-id")
+
+
+def last_checkpoint() -> Checkpoint | None:
+    return Checkpoint.objects.order_by("-sequence", "-id").first()
+
+
+def last_verification() -> AuditEvent | None:
+    """The latest full verification (verify_audit, run outside any request)."""
+    return AuditEvent.objects.filter(action=Action.AUDIT_VERIFIED).order_by("-sequence").first()

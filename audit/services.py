@@ -1,21 +1,20 @@
-"""Appending to the audit chain. `record()` is the one way an event is written."""
+"""Appending to the audit chain. `record()` is the one way an event is written.
+
+Appends never sign: checkpoints are made by the audit signer (audit.signer), a separate process
+that alone holds the signing key.
+"""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from audit import signing
-from audit.actions import ALLOWED_DATA, Action
+from audit.actions import ALLOWED_DATA
 from audit.chain import GENESIS_HASH, event_hash, timestamp
-from audit.models import ActorKind, AuditEvent, ChainHead, Checkpoint
-
-logger = logging.getLogger(__name__)
+from audit.models import ActorKind, AuditEvent, ChainHead
 
 TARGET_TYPES = frozenset({"", "case", "user", "audit", "vault"})
 NAMED_ACTORS = frozenset({ActorKind.APPLICANT, ActorKind.SYSTEM, ActorKind.ANONYMOUS})
@@ -51,54 +50,7 @@ def record(
             target_ref=target_ref,
             data=data,
         )
-        every = getattr(settings, "AUDIT_CHECKPOINT_EVERY", 0)
-        if every > 0 and event.sequence % every == 0 and action != Action.AUDIT_CHECKPOINT:
-            _checkpoint_quietly()
     return event
-
-
-def checkpoint_make(*, actor: Any = ActorKind.SYSTEM) -> Checkpoint:
-    """Signs the current head. Raises signing.SigningKeyError without a usable key."""
-    key = signing.signing_key()
-    if key is None:
-        raise signing.SigningKeyError(
-            "No audit signing key is configured (AUDIT_SIGNING_KEY_FILE)."
-        )
-    with transaction.atomic():
-        return _checkpoint(key, actor=actor)
-
-
-def _checkpoint_quietly() -> None:
-    # A missing or broken key must not fail the change being recorded; operators see a warning
-    # and `audit_checkpoint` / `verify_audit` show how far the signatures reach.
-    try:
-        key = signing.signing_key()
-    except signing.SigningKeyError:
-        logger.warning("Audit checkpoint skipped: the signing key file cannot be read.")
-        return
-    if key is None:
-        return
-    _checkpoint(key, actor=ActorKind.SYSTEM)
-
-
-def _checkpoint(key, *, actor: Any) -> Checkpoint:
-    head = _locked_head()
-    public = key.public_key()
-    checkpoint = Checkpoint.objects.create(
-        sequence=head.sequence,
-        hash=head.hash,
-        signature=signing.sign(key, sequence=head.sequence, hash=head.hash),
-        key_fingerprint=signing.fingerprint(public),
-        created_at=timezone.now(),
-    )
-    record(
-        action=Action.AUDIT_CHECKPOINT,
-        actor=actor,
-        target_type="audit",
-        target_ref=str(head.sequence),
-        data={"sequence": head.sequence, "fingerprint": checkpoint.key_fingerprint},
-    )
-    return checkpoint
 
 
 def _append(**fields: Any) -> AuditEvent:

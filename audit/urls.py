@@ -13,4 +13,5 @@ urlpatterns = [
     path("export.jsonl", views.export, {"fmt": "jsonl"}, name="export_jsonl"),
     path("export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
     path("checkpoints/", views.checkpoints, name="checkpoints"),
+    path("heads.jsonl", views.heads, name="heads"),
 ]

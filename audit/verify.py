@@ -13,6 +13,7 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import chain
 from pathlib import Path
 from typing import IO
@@ -29,6 +30,7 @@ from audit.chain import (
     canonical_event,
     canonical_json,
     event_values,
+    timestamp,
 )
 
 EXPORT_FORMAT = "safe-passage-audit/v1"
@@ -82,6 +84,17 @@ class CheckpointRow:
     hash: str
     signature: str
     key_fingerprint: str
+    signed_at: str  # audit.chain.timestamp() form: it is signed too
+
+
+def checkpoint_rows(statements: Iterable[signing.Statement]) -> list[CheckpointRow]:
+    """Signed heads kept off the server, checked against the chain as its own checkpoints are:
+    a head the chain no longer reaches (rollback, truncation) or whose hash it no longer has
+    (a fork, a rewrite) fails at the first sequence that is wrong."""
+    return [
+        CheckpointRow(s.sequence, s.hash, s.signature, s.key_fingerprint, s.signed_at)
+        for s in statements
+    ]
 
 
 def verify_rows(
@@ -91,13 +104,15 @@ def verify_rows(
     public_key: Ed25519PublicKey | None = None,
     contiguous: bool = True,
     result: VerifyResult | None = None,
+    after: tuple[int, str] = (0, GENESIS_HASH),
 ) -> VerifyResult:
     """Checks rows given in sequence order as tuples in `ROW_FIELDS` order, created_at in its
     canonical text form and JSON fields as JSON text in any formatting: `events_sql()`,
     `verify_file()` and `audit.chain.event_row()` make such tuples.
 
     contiguous=False accepts gaps between rows (a filtered export): each row's own hash and the
-    links between neighbours that are both present are still checked.
+    links between neighbours that are both present are still checked. `after` is the (sequence,
+    hash) the rows continue from (the signer checks only what came since its last signature).
     """
     result = result or VerifyResult()
     checkpoints = list(checkpoints)
@@ -120,8 +135,8 @@ def verify_rows(
     sequence_at, prev_hash_at, hash_at = _SEQUENCE_AT, _PREV_HASH_AT, _HASH_AT
     # A bound dict lookup: half the cost of a call to functools.lru_cache on a hit.
     canonical_data = _CanonicalJsonCache().__getitem__
-    expected = 1
-    previous = GENESIS_HASH
+    expected = after[0] + 1
+    previous = after[1]
     checked = 0
     gaps = 0
     sequence = 0
@@ -201,6 +216,7 @@ def _checkpoints_check(
                 public_key,
                 sequence=checkpoint.sequence,
                 hash=checkpoint.hash,
+                signed_at=checkpoint.signed_at,
                 signature=checkpoint.signature,
             ):
                 return _(
@@ -216,38 +232,63 @@ def _checkpoints_check(
 # --- the database ------------------------------------------------------------------------------
 
 
-def verify_database(*, public_key: Ed25519PublicKey | None = None) -> VerifyResult:
-    """Verifies the chain in the database against the configured key (or `public_key`)."""
+def verify_database(
+    *,
+    public_key: Ed25519PublicKey | None = None,
+    expect: Iterable[signing.Statement] = (),
+    strict: bool = True,
+    now: datetime | None = None,
+) -> VerifyResult:
+    """Verifies the chain in the database against the configured public key (or `public_key`)
+    and the signed heads in `expect`. Strict (the default) also fails without a public key and
+    when an event older than AUDIT_MAX_UNSIGNED_AGE is not covered by a signed checkpoint;
+    strict=False only notes those (a first install)."""
     from django.db import connection, transaction
 
     if public_key is None:
         public_key = _configured_public_key()
+    if public_key is None and strict:
+        return VerifyResult().fail(
+            0,
+            _(
+                "the checkpoint public key is missing or unreadable (AUDIT_PUBLIC_KEY_FILE), so "
+                "no signature can be checked."
+            ),
+        )
+    expected = checkpoint_rows(expect)
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # One snapshot: appends that commit meanwhile neither show up half-way nor look missing.
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            return _verify_database(public_key)
-    return _verify_database(public_key)
+            return _verify_database(public_key, expected, strict, now)
+    return _verify_database(public_key, expected, strict, now)
 
 
-def _verify_database(public_key: Ed25519PublicKey | None) -> VerifyResult:
+def _verify_database(
+    public_key: Ed25519PublicKey | None,
+    expected: list[CheckpointRow],
+    strict: bool,
+    now: datetime | None,
+) -> VerifyResult:
+    from django.conf import settings
     from django.db import connection
+    from django.utils import timezone
 
-    from audit.models import ChainHead, Checkpoint
+    from audit.models import AuditEvent, ChainHead, Checkpoint
 
     head_before = ChainHead.objects.values_list("sequence", flat=True).first()
     checkpoints = [
-        CheckpointRow(*row)
-        for row in Checkpoint.objects.order_by("sequence", "id").values_list(
-            "sequence", "hash", "signature", "key_fingerprint"
-        )
+        CheckpointRow(sequence, digest, signature, fingerprint, timestamp(signed_at))
+        for sequence, digest, signature, fingerprint, signed_at in Checkpoint.objects.order_by(
+            "sequence", "id"
+        ).values_list("sequence", "hash", "signature", "key_fingerprint", "created_at")
     ]
     with connection.chunked_cursor() as cursor:
         cursor.execute(events_sql(connection.vendor))
         result = verify_rows(
             chain.from_iterable(_prefetched(cursor, CHUNK_SIZE)),
-            checkpoints=checkpoints,
+            checkpoints=checkpoints + expected,
             public_key=public_key,
         )
     if not result.ok:
@@ -266,10 +307,85 @@ def _verify_database(public_key: Ed25519PublicKey | None) -> VerifyResult:
         return result.fail(
             head_after + 1, _("events were added after the chain head, outside record().")
         )
+    # Every event old enough must be under a signature (bursts within the hour are not).
+    covered = result.last_checkpoint if public_key is not None else None
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.AUDIT_MAX_UNSIGNED_AGE)
+    unsigned = AuditEvent.objects.filter(created_at__lt=cutoff)
+    if covered is not None:
+        unsigned = unsigned.filter(sequence__gt=covered)
+    first_unsigned = unsigned.order_by("sequence").values_list("sequence", flat=True).first()
+    if first_unsigned is not None:
+        problem = _(
+            "events from %(first)s on are older than %(age)s seconds and no signed checkpoint "
+            "covers them (is the audit signer running?)."
+        ) % {"first": first_unsigned, "age": settings.AUDIT_MAX_UNSIGNED_AGE}
+        if strict:
+            return result.fail(first_unsigned, problem)
+        result.notes.append(problem)
     return result
 
 
-def events_sql(vendor: str) -> str:
+def verify_heads(
+    statements: list[signing.Statement], *, public_key: Ed25519PublicKey | None
+) -> VerifyResult:
+    """Whether signed heads kept off the server are still in the database's chain: each must
+    verify with the public key and its event must exist with that hash. Quick (one query),
+    for the auditor's page; the full check is verify_database with `expect`."""
+    from audit.models import AuditEvent
+
+    result = VerifyResult()
+    if public_key is None:
+        return result.fail(0, _("the checkpoint public key is missing or unreadable."))
+    result.key_fingerprint = signing.fingerprint(public_key)
+    stored = dict(
+        AuditEvent.objects.filter(sequence__in=[s.sequence for s in statements]).values_list(
+            "sequence", "hash"
+        )
+    )
+    end = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    for item in sorted(statements, key=lambda s: s.sequence):
+        if not signing.signature_valid(
+            public_key,
+            sequence=item.sequence,
+            hash=item.hash,
+            signed_at=item.signed_at,
+            signature=item.signature,
+        ):
+            return result.fail(
+                item.sequence,
+                _("this signed head does not verify with the key %(key)s.")
+                % {"key": result.key_fingerprint},
+            )
+        if item.sequence > end:
+            return result.fail(
+                end + 1,
+                _(
+                    "a signed head says the chain reached %(head)s, but it ends at %(end)s "
+                    "(events deleted, or an older copy restored)."
+                )
+                % {"head": item.sequence, "end": end},
+            )
+        if item.sequence and stored.get(item.sequence) != item.hash:
+            return result.fail(
+                item.sequence,
+                _("the chain holds another event here than the one signed (rewritten, or forked)."),
+            )
+        result.checked += 1
+        result.last_checkpoint = item.sequence
+    return result
+
+
+def verify_events_after(after: tuple[int, str]) -> VerifyResult:
+    """Verifies the events that follow (sequence, hash) in the database, links and hashes only
+    (the signer's check before it signs)."""
+    from django.db import connection
+
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(events_sql(connection.vendor, after=after[0]))
+        return verify_rows(chain.from_iterable(_prefetched(cursor, CHUNK_SIZE)), after=after)
+
+
+def events_sql(vendor: str, *, after: int = 0) -> str:
     """Every event in sequence order as `verify_rows` wants it: plain columns read from a
     (server-side) cursor, no model instances; the database writes the times as text."""
     if vendor == "postgresql":
@@ -287,7 +403,10 @@ def events_sql(vendor: str) -> str:
         name: json_text.format(name) for name, kind in EVENT_FIELDS if kind is Kind.JSON
     }
     columns = ", ".join(expressions.get(name, name) for name in ROW_FIELDS)
-    return f"SELECT {columns} FROM audit_auditevent ORDER BY sequence"  # noqa: S608
+    return (
+        f"SELECT {columns} FROM audit_auditevent WHERE sequence > {int(after)} "  # noqa: S608
+        "ORDER BY sequence"
+    )
 
 
 def _prefetched(cursor, size: int) -> Iterator[list[tuple]]:
@@ -342,7 +461,12 @@ class ExportFormatError(ValueError):
     """The file is not a Safe Passage audit export."""
 
 
-def verify_file(handle: IO[str], *, public_key: Ed25519PublicKey | None = None) -> VerifyResult:
+def verify_file(
+    handle: IO[str],
+    *,
+    public_key: Ed25519PublicKey | None = None,
+    expect: Iterable[signing.Statement] = (),
+) -> VerifyResult:
     """Verifies a JSON Lines export offline: header, then checkpoints, then events."""
     lines = iter(enumerate(handle, start=1))
     header = _json_line(next(lines, (1, ""))[1], 1)
@@ -361,6 +485,7 @@ def verify_file(handle: IO[str], *, public_key: Ed25519PublicKey | None = None) 
                         str(item["hash"]),
                         str(item["signature"]),
                         str(item.get("key_fingerprint", "")),
+                        str(item["created_at"]),
                     )
                 )
             except (KeyError, TypeError, ValueError) as exc:
@@ -375,7 +500,7 @@ def verify_file(handle: IO[str], *, public_key: Ed25519PublicKey | None = None) 
     try:
         return verify_rows(
             rows,
-            checkpoints=checkpoints,
+            checkpoints=checkpoints + checkpoint_rows(expect),
             public_key=public_key,
             contiguous=not filtered,
             result=result,

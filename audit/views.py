@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from audit import exports, selectors, signing
 from audit.actions import Action
 from audit.chain import HASHED_FIELDS, event_canonical, timestamp
-from audit.forms import EventFilterForm
+from audit.forms import EventFilterForm, HeadsForm
 from audit.services import record
-from audit.verify import verify_database
+from audit.verify import verify_heads
 
 PAGE_SIZE = 50
+HEADS_DOWNLOAD = 500  # the newest signed heads: enough to catch a rollback by weeks
 
 
 def auditor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -81,17 +84,69 @@ def event_detail(request: HttpRequest, sequence: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @auditor_required
 def verify(request: HttpRequest) -> HttpResponse:
-    result = verify_database()
+    """The last full verification (run outside any request, by verify_audit), how fresh the
+    signatures are, and a quick check of signed heads the auditor kept off the server."""
+    form = HeadsForm(request.POST or None, request.FILES or None)
+    heads = None
+    if request.method == "POST" and form.is_valid():
+        heads = verify_heads(form.cleaned_data["heads"], public_key=_public_key())
+        record(
+            action=Action.AUDIT_HEADS_CHECKED,
+            actor=request.user,
+            target_type="audit",
+            data={
+                "ok": heads.ok,
+                "heads": len(form.cleaned_data["heads"]),
+                "first_bad": heads.first_bad_sequence,
+            },
+        )
+    checkpoint = selectors.last_checkpoint()
+    stale_after = timezone.now() - timedelta(seconds=settings.AUDIT_MAX_UNSIGNED_AGE)
+    context = {
+        "form": form,
+        "heads": heads,
+        "verification": selectors.last_verification(),
+        "checkpoint": checkpoint,
+        "checkpoint_stale": checkpoint is None or checkpoint.created_at < stale_after,
+        "max_unsigned_age": settings.AUDIT_MAX_UNSIGNED_AGE,
+        "key_fingerprint": _fingerprint(),
+    }
+    return render(
+        request, "audit/verify.html", context, status=200 if heads is None or heads.ok else 409
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@auditor_required
+def heads(request: HttpRequest) -> HttpResponse:
+    """The signed heads, newest first, as lines to keep away from this server (verify_audit
+    --expect reads them back and fails if the chain no longer holds them)."""
+    checkpoints = list(selectors.checkpoints_newest_first()[:HEADS_DOWNLOAD])
     record(
-        action=Action.AUDIT_VERIFIED,
+        action=Action.AUDIT_EXPORTED,
         actor=request.user,
         target_type="audit",
-        data={"ok": result.ok, "checked": result.checked, "first_bad": result.first_bad_sequence},
+        data={"format": "heads", "count": len(checkpoints)},
     )
-    return render(request, "audit/verify.html", {"result": result}, status=200)
+    lines = [
+        signing.statement_line(
+            signing.statement(
+                sequence=c.sequence,
+                hash=c.hash,
+                signed_at=c.created_at,
+                fingerprint=c.key_fingerprint,
+                signature=c.signature,
+            )
+        )
+        for c in checkpoints
+    ]
+    response = HttpResponse("\n".join(lines) + "\n", content_type="application/x-ndjson")
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response["Content-Disposition"] = f'attachment; filename="audit-heads-{stamp}.jsonl"'
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -134,11 +189,8 @@ def checkpoints(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.checkpoints_newest_first(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    key, key_problem = None, False
-    try:
-        key = signing.public_key()
-    except signing.SigningKeyError:
-        key_problem = True
+    key = _public_key()
+    key_problem = key is None
     return render(
         request,
         "audit/checkpoints.html",
@@ -151,9 +203,13 @@ def checkpoints(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _fingerprint() -> str:
+def _public_key():
     try:
-        key = signing.public_key()
+        return signing.public_key()
     except signing.SigningKeyError:
-        return ""
+        return None
+
+
+def _fingerprint() -> str:
+    key = _public_key()
     return signing.fingerprint(key) if key else ""

@@ -146,6 +146,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_NAME = "sp_staff_session"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 CSRF_COOKIE_SAMESITE = "Strict"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
@@ -216,11 +217,25 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION  # outside production, no collectstatic is needed
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(LOCAL_DIR / "media")))
 
-# Audit chain checkpoints are signed with a key kept outside the database.
+# The checkpoint signing key is read by the audit signer alone (`manage.py audit_signer`, its own
+# operating-system user in production); the web app and verification need only the public key.
 AUDIT_SIGNING_KEY_FILE = env_str(
     "AUDIT_SIGNING_KEY_FILE", "" if PRODUCTION else str(LOCAL_DIR / "audit_signing_key.pem")
 )
+AUDIT_PUBLIC_KEY_FILE = env_str(
+    "AUDIT_PUBLIC_KEY_FILE", "" if PRODUCTION else str(LOCAL_DIR / "audit_signing_key.pub.pem")
+)
+# Where the signer keeps the last head it signed: it signs only a chain that extends it.
+AUDIT_SIGNER_STATE_DIR = env_str(
+    "AUDIT_SIGNER_STATE_DIR", "" if PRODUCTION else str(LOCAL_DIR / "audit_signer")
+)
+# A checkpoint when this many events were appended, or this many seconds after an append, and
+# at least once a day; verification fails when an event older than AUDIT_MAX_UNSIGNED_AGE is not
+# covered by a signed checkpoint.
 AUDIT_CHECKPOINT_EVERY = env_int("AUDIT_CHECKPOINT_EVERY", 1000)
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 300)
+AUDIT_CHECKPOINT_DAILY_SECONDS = env_int("AUDIT_CHECKPOINT_DAILY_SECONDS", 24 * 3600)
+AUDIT_MAX_UNSIGNED_AGE = env_int("AUDIT_MAX_UNSIGNED_AGE", 3600)
 
 # Key derivation from passwords and receipt codes (Argon2id).
 # Production needs >= 64 MiB, 3 passes (vault.E002 refuses less).

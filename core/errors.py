@@ -36,3 +36,16 @@ def too_many_requests(request: HttpRequest) -> HttpResponse:
         _("Please try again later"),
         _("Too many attempts have been made. Please wait a while and try again."),
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF refusal (staff pages), as our own page in the visitor's language."""
+    return _error(
+        request,
+        403,
+        _("Nothing was done"),
+        _(
+            "This form had been open too long, or did not come from our own pages, so nothing "
+            "was done. Go back, reload the page and send it again."
+        ),
+    )

@@ -9,5 +9,9 @@ $PY manage.py compilemessages --ignore=.venv -v 0 2>/dev/null || echo "(msgfmt m
 $PY manage.py migrate --noinput -v 0
 $PY manage.py audit_keygen --if-missing
 $PY manage.py seed_demo
+# The audit signer runs beside the web server, as in production (where it is its own user).
+$PY manage.py audit_signer --interval 10 &
+signer=$!
+trap 'kill "$signer" 2>/dev/null || true' EXIT INT TERM
 echo "Serving on http://127.0.0.1:8000  (Ctrl-C stops)"
-exec .venv/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile /dev/null
+.venv/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --no-control-socket --access-logfile /dev/null

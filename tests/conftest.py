@@ -40,18 +40,23 @@ def on_postgres() -> bool:
 
 @pytest.fixture(autouse=True)
 def _audit_key_per_test(settings, tmp_path):
-    """Checkpoints use a per-test key path (absent until a test makes a key), never .local/."""
-    settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "audit" / "signing_key.pem")
+    """Every test has its own checkpoint key pair and signer state (never .local/), so a strict
+    verification can check signatures; a test about a missing key removes it."""
+    from audit.signing import key_generate
+
+    folder = tmp_path / "audit"
+    settings.AUDIT_SIGNING_KEY_FILE = str(folder / "signing_key.pem")
+    settings.AUDIT_PUBLIC_KEY_FILE = str(folder / "signing_key.pub.pem")
+    settings.AUDIT_SIGNER_STATE_DIR = str(folder / "signer")
+    key_generate(folder / "signing_key.pem", folder / "signing_key.pub.pem")
 
 
 @pytest.fixture
 def audit_key(settings):
-    """A fresh Ed25519 checkpoint key at the configured path; returns its private key."""
-    from pathlib import Path
+    """The test's Ed25519 checkpoint key (the signer's private key)."""
+    from audit.signing import signing_key
 
-    from audit.signing import key_generate
-
-    return key_generate(Path(settings.AUDIT_SIGNING_KEY_FILE))
+    return signing_key()
 
 
 # --- the cast ------------------------------------------------------------------------------------

@@ -159,5 +159,6 @@ def test_an_event_stored_at_a_whole_second_verifies():
         sequence=1, created_at=moment, prev_hash=GENESIS_HASH, hash=digest, **fields
     )
     ChainHead.objects.update_or_create(pk=1, defaults={"sequence": 1, "hash": digest})
-    result = verify_database()
+    # An old event that no checkpoint covers: strict verification would (rightly) fail on that.
+    result = verify_database(strict=False)
     assert result.ok, result.problem

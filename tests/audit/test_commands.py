@@ -10,7 +10,7 @@ from django.db import connection
 
 from audit import triggers
 from audit.actions import Action
-from audit.models import AuditEvent, Checkpoint
+from audit.models import AuditEvent
 from audit.services import record
 
 pytestmark = pytest.mark.django_db
@@ -22,33 +22,30 @@ def _run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_keygen_writes_a_private_key_only_its_owner_can_read(settings):
+@pytest.fixture
+def fresh_key_paths(settings, tmp_path):
+    settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "keys" / "signing.pem")
+    settings.AUDIT_PUBLIC_KEY_FILE = str(tmp_path / "keys" / "signing.pub.pem")
+
+
+def test_keygen_writes_a_private_key_only_its_owner_can_read_and_a_public_one(
+    settings, fresh_key_paths
+):
     output = _run("audit_keygen")
-    path = Path(settings.AUDIT_SIGNING_KEY_FILE)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    private, public = Path(settings.AUDIT_SIGNING_KEY_FILE), Path(settings.AUDIT_PUBLIC_KEY_FILE)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert stat.S_IMODE(public.stat().st_mode) == 0o644
+    assert b"PRIVATE" in private.read_bytes() and b"PRIVATE" not in public.read_bytes()
     assert "fingerprint" in output.lower()
 
 
-def test_keygen_refuses_to_overwrite_a_key(settings):
+def test_keygen_refuses_to_overwrite_a_key(settings, fresh_key_paths):
     _run("audit_keygen")
     before = Path(settings.AUDIT_SIGNING_KEY_FILE).read_bytes()
     with pytest.raises(CommandError, match="never overwritten"):
         _run("audit_keygen")
     assert _run("audit_keygen", "--if-missing") == ""
     assert Path(settings.AUDIT_SIGNING_KEY_FILE).read_bytes() == before
-
-
-def test_checkpoint_command_signs_the_current_head_and_records_it(audit_key):
-    record(action=Action.SIGNOUT, actor="system")
-    output = _run("audit_checkpoint")
-    assert "sequence 1" in output
-    assert Checkpoint.objects.get().sequence == 1
-    assert AuditEvent.objects.get(sequence=2).action == Action.AUDIT_CHECKPOINT
-
-
-def test_checkpoint_command_without_a_key_says_so():
-    with pytest.raises(CommandError, match="AUDIT_SIGNING_KEY_FILE"):
-        _run("audit_checkpoint")
 
 
 def test_verify_command_prints_a_one_line_summary_and_records_the_run():

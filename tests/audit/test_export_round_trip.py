@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 
 from audit.actions import Action
 from audit.models import AuditEvent
-from audit.services import checkpoint_make, record
-from tests.factories import verified_client
+from audit.services import record
+from tests.factories import checkpoint_now, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def _verify_file(tmp_path, text: str, *args: str) -> str:
 
 def test_a_full_export_verifies_offline_with_its_checkpoints(client, tmp_path, audit_key):
     _events(5)
-    checkpoint_make()
+    checkpoint_now()
     text = _download(client, "/audit/export.jsonl")
     summary = _verify_file(tmp_path, text)
     assert "Audit chain OK" in summary
@@ -90,7 +90,7 @@ def test_an_export_checked_against_another_key_fails(client, tmp_path, audit_key
     from audit import signing
 
     _events(3)
-    checkpoint_make()
+    checkpoint_now()
     other = signing.key_generate(tmp_path / "other.pem")
     (tmp_path / "other.pub").write_text(signing.public_pem(other.public_key()))
     text = _download(client, "/audit/export.jsonl")

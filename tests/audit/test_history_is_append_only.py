@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection, transaction
 from audit.actions import Action
 from audit.models import AuditEvent
 from audit.services import record
+from tests.factories import checkpoint_now
 
 
 def _raw(sql: str) -> None:
@@ -26,10 +27,9 @@ def _raw(sql: str) -> None:
 )
 def test_it_refuses_to_change_or_delete_history_in_the_database(sql, audit_key):
     from audit.models import Checkpoint
-    from audit.services import checkpoint_make
 
     record(action=Action.STAFF_CREATED, actor="system", data={"role": "auditor"})
-    checkpoint_make()
+    checkpoint_now()
     with pytest.raises(DatabaseError):
         _raw(sql)
     assert AuditEvent.objects.get(sequence=1).action == Action.STAFF_CREATED

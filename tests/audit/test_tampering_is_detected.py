@@ -10,8 +10,9 @@ from audit import triggers
 from audit.actions import Action
 from audit.chain import event_hash, timestamp
 from audit.models import AuditEvent, ChainHead, Checkpoint
-from audit.services import checkpoint_make, record
+from audit.services import record
 from audit.verify import verify_database
+from tests.factories import checkpoint_now
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,7 @@ def test_it_detects_two_events_swapped_at_the_first_of_them(chain):
 
 
 def test_a_rewritten_chain_is_caught_by_the_signed_checkpoint(chain, audit_key):
-    checkpoint_make()  # signs sequence 10
+    checkpoint_now()  # signs sequence 10
     # The forger edits event 3 and recomputes every hash after it, head included.
     events = list(AuditEvent.objects.order_by("sequence"))
     previous = events[1].hash
@@ -156,12 +157,15 @@ def test_a_checkpoint_signed_by_another_key_is_rejected(chain, audit_key, tmp_pa
 
     other = signing.key_generate(tmp_path / "other.pem")
     head = ChainHead.objects.get()
+    signed_at = AuditEvent.objects.get(sequence=10).created_at
     Checkpoint.objects.create(
         sequence=head.sequence,
         hash=head.hash,
-        signature=signing.sign(other, sequence=head.sequence, hash=head.hash),
+        signature=signing.sign(
+            other, sequence=head.sequence, hash=head.hash, signed_at=timestamp(signed_at)
+        ),
         key_fingerprint=signing.fingerprint(audit_key.public_key()),  # a lie, too
-        created_at=AuditEvent.objects.get(sequence=10).created_at,
+        created_at=signed_at,
     )
     result = verify_database()
     assert not result.ok
@@ -170,7 +174,7 @@ def test_a_checkpoint_signed_by_another_key_is_rejected(chain, audit_key, tmp_pa
 
 
 def test_checkpoints_verify_against_the_configured_key(chain, audit_key):
-    checkpoint_make()
+    checkpoint_now()
     result = verify_database()
     assert result.ok, result.problem
     assert result.checkpoints_checked == 1
