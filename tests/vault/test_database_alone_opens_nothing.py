@@ -9,9 +9,16 @@ import uuid
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 
-from tests.factories import DEFAULT_PASSWORD, VaultBrowser, database_dump, vault_ready
-from vault import cases, session, staff
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    VaultBrowser,
+    case_key,
+    database_dump,
+    vault_ready,
+)
+from vault import cases, crypto, session, staff
 from vault.errors import VaultLocked
+from vault.models import ApplicantKey
 from vault.org import org_keys_from_recovery
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +35,20 @@ def encodings(secret: bytes) -> list[bytes]:
     ]
 
 
+def applicant_private_key(uid: str, code) -> bytes:
+    """The key pair the receipt code's secret re-derives (Argon2id at the stored salt)."""
+    row = ApplicantKey.objects.get(case_uid=uid)
+    params = crypto.Argon2Params(row.argon2_memory_kib, row.argon2_iterations, row.argon2_lanes)
+    seed = crypto.argon2_key(code.secret.encode(), salt=bytes(row.salt), params=params)
+    pair = crypto.keypair_derive(seed, info=cases.APPLICANT_KEY_INFO)
+    assert pair.public_bytes == bytes(row.public_key)  # it is the applicant's pair
+    return pair.private_bytes
+
+
 def test_a_dump_of_the_database_with_staff_signed_in_cannot_open_a_case(carla):
     recovery_secret = vault_ready(carla)
-    code = cases.receipt_code_new()
     uid = str(uuid.uuid4())
-    cipher = cases.case_key_create(case_uid=uid, receipt_code=code)
+    cipher, code = case_key(uid)
     blob = cipher.encrypt("intake", MARKER)
     browser = VaultBrowser(carla)
     assert browser.sign_in() is True  # a live, unlocked session is in the sessions table
@@ -45,14 +61,17 @@ def test_a_dump_of_the_database_with_staff_signed_in_cannot_open_a_case(carla):
             user=carla, password=DEFAULT_PASSWORD
         ).private_bytes,
         "session cookie key": cookie_key,
+        "the applicant's private key": applicant_private_key(uid, code),
     }
     dump = database_dump(sessions_decoded=True) + blob
     assert MARKER not in dump
     for name, secret in secrets_that_open_the_case.items():
         for encoded in encodings(secret):
             assert encoded not in dump, f"{name} is in the database"
-    assert code.encode() not in dump
-    assert code.replace("-", "").encode() not in dump
+    # The receipt code's locator finds the row and is not secret; its secret is in no form.
+    assert str(code).encode() not in dump
+    assert code.digits().encode() not in dump
+    assert code.secret.encode() not in dump
 
     # What the attacker holds: the stored session, without the cookie. It opens nothing.
     with pytest.raises(VaultLocked):

@@ -5,8 +5,14 @@ import uuid
 import pytest
 from django.contrib.auth import logout
 
-from tests.factories import DEFAULT_PASSWORD, VaultBrowser, holds_current_grant, vault_ready
-from vault import cases, session, staff
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    VaultBrowser,
+    case_key,
+    holds_current_grant,
+    vault_ready,
+)
+from vault import session, staff
 from vault.errors import NoGrant, VaultLocked, WrongPassword
 from vault.models import StaffKey
 from vault.org import grant_revoke
@@ -21,7 +27,7 @@ def case(carla):
     """A case only Carla's grant opens: the vault grants nobody else, Kim included."""
     vault_ready(carla)
     uid = str(uuid.uuid4())
-    cipher = cases.case_key_create(case_uid=uid, receipt_code=cases.receipt_code_new())
+    cipher, _code = case_key(uid)
     return uid, cipher.encrypt("intake", b"Marker-CARLA")
 
 
