@@ -24,6 +24,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from core import ratelimit
 from core.tokens import (
     Token,
+    spent_token_row,
     token_check,
     token_forget,
     token_issue,
@@ -114,6 +115,8 @@ def request_form(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "form_token": token}
     if not form.is_valid():
         return _request_page(request, context)
+    if spent_token_row(token, "intake", max_age=INTAKE_FORM_AGE) is not None:
+        return _sent_before(request, token)  # a reload: nothing new, so no allowance spent
     busy = ratelimit.intake_spend(request)
     if busy is not None:
         return _request_page(request, {**context, "busy": busy}, status=429)
@@ -215,11 +218,11 @@ def _with_capability(request: HttpRequest) -> HttpResponse:
     step = request.POST.get("step", "view")
     try:
         cipher = capability_open(request.POST["capability"])
-    except CapabilityExpired:
-        unsent = request.POST.get("text", "") if step == "message" else ""
+    except (CapabilityExpired, CapabilityInvalid):
+        # Expired, or made before the server's key changed: type the code again, and whatever
+        # was being sent is shown back so nothing is lost.
+        unsent = request.POST.get("text", "") if step in ("message", "add") else ""
         return lookup_page(request, error=CODE_FORGOTTEN, unsent=unsent)
-    except CapabilityInvalid:
-        return lookup_page(request)
     busy = ratelimit.case_spend(cipher.case_uid)
     if busy is not None:
         return page(request, "refused.html", {"busy": busy}, status=429)

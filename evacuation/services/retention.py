@@ -13,11 +13,12 @@ applicant may ask for everything to go at once: then only a hold keeps it, until
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -29,6 +30,7 @@ from evacuation import rules
 from evacuation.choices import HoldReason
 from evacuation.models import (
     CLOSED_STATES,
+    Addition,
     Attachment,
     Case,
     Direction,
@@ -40,6 +42,8 @@ from evacuation.services.casework import case_withdraw
 from evacuation.services.events import case_event
 from vault import cases as vault_cases
 from vault.models import ApplicantKey, CaseKey
+
+logger = logging.getLogger(__name__)
 
 RULE_ENDED = "ended"
 RULE_UNTOUCHED = "untouched"
@@ -134,12 +138,18 @@ def case_purge(*, case: Case, rule: str) -> bool:
     return True
 
 
-def storage_scrub() -> None:
+def storage_scrub() -> bool:
     """After purges: no byte of what was shredded stays in the database's own files
-    (core.db.scrub_deleted). Outside any transaction."""
-    scrub_deleted(
-        model._meta.db_table for model in (Case, Note, Message, Attachment, CaseKey, ApplicantKey)
-    )
+    (core.db.scrub_deleted). Outside any transaction. The shredding itself is already done and
+    cannot be undone, so a scrub that fails (a busy database) is logged and left to the next
+    purge_expired, never shown as an error. Returns whether it ran."""
+    tables = (Case, Note, Message, Attachment, Addition, CaseKey, ApplicantKey)
+    try:
+        scrub_deleted(model._meta.db_table for model in tables)
+    except DatabaseError:
+        logger.warning("The database files could not be scrubbed now; purge_expired will.")
+        return False
+    return True
 
 
 def case_hold_set(*, case: Case, actor, reason: str) -> None:

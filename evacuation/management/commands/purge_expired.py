@@ -72,7 +72,7 @@ class Command(BaseCommand):
                 done += 1
             elif retention.case_purge(case=case, rule=rule):
                 done += 1
-        if done and not dry_run:
-            retention.storage_scrub()
+        if not dry_run:
+            retention.storage_scrub()  # also catches up a scrub a deletion could not do
         verb = "would be purged" if dry_run else "purged"
         self.stdout.write(f"{done} case(s) {verb}.")
