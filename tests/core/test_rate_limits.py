@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
 
-from core.models import TokenBucket
+from core.models import SpentToken, TokenBucket
 from core.ratelimit import Busy, CodeAttempt, case_spend, code_attempt, intake_spend
+from evacuation.models import Case
 from tests.core.simulated import T0, at, request_from
+from tests.factories import (
+    Applicant,
+    code_typed,
+    code_with_secret,
+    intake_sent,
+    receipt_on,
+    request_sent,
+    unknown_locator,
+    vault_ready,
+)
+from vault import cases as vault_cases
+from vault.receipts import ReceiptCode
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +237,120 @@ def test_the_switch_turns_every_limit_off(limits):
         assert isinstance(wrong_code(now=T0), CodeAttempt)
         assert case_spend("case-uid-1", now=T0) is None
     assert not TokenBucket.objects.exists()
+
+
+# --- the pages: what a person sees when a limit refuses them ----------------------------------
+
+BUSY_TEXT = {
+    "en": {
+        "source": "Many attempts have come from your connection in a short time.",
+        "everyone": "The service is very busy right now, because many people are using it at once.",
+        "retry": "Please try again in {seconds} seconds.",
+        "retry_one": "Please try again in 1 second.",
+        "nothing": "Nothing was stored or sent.",
+    },
+    "ru": {
+        "source": "С вашего подключения за короткое время пришло слишком много попыток.",  # noqa: RUF001
+        "everyone": "Сейчас сервис очень загружен: им одновременно пользуется много людей.",
+        "retry": "Пожалуйста, попробуйте снова через {seconds} секунд.",
+        "retry_one": "Пожалуйста, попробуйте снова через 1 секунду.",
+        "nothing": "Ничего не сохранено и не отправлено.",
+    },
+}
+
+
+def _later(seconds: float):
+    """The clock of the database-backed buckets and spent tokens, `seconds` from now."""
+    later = timezone.now() + timedelta(seconds=seconds)
+    return mock.patch("django.utils.timezone.now", return_value=later)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_busy_intake_shows_the_form_again_as_typed_and_stores_nothing(limits, language):
+    vault_ready()
+    limits.RATE_LIMIT_INTAKE_PER_SOURCE = 1
+    request_sent(Applicant(language=language))
+    applicant = Applicant(language=language)
+    response = intake_sent(applicant, city="Kept City", situation="Typed while it was busy.")
+    page, text = applicant.page, BUSY_TEXT[language]
+    assert response.status_code == 429
+    assert f'lang="{language}"' in page
+    assert text["source"] in page
+    assert text["retry"].format(seconds=3600) in page
+    assert text["nothing"] in page
+    assert 'value="Kept City"' in page and "Typed while it was busy." in page
+    assert 'data-form="intake"' in page and receipt_on(page) is None
+    assert Case.objects.count() == 1 and SpentToken.objects.count() == 1
+    # An hour later the same form, sent again as it was, gets through, once.
+    with _later(3600):
+        applicant.resend()
+    assert applicant.response.status_code == 200 and receipt_on(applicant.page)
+    assert Case.objects.count() == 2
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_when_everyone_is_too_many_the_page_says_so_and_a_second_later_it_goes(limits, language):
+    vault_ready()
+    limits.RATE_LIMIT_INTAKE_PER_SECOND = 1
+    limits.RATE_LIMIT_INTAKE_BURST = 1
+    request_sent(Applicant(Client(REMOTE_ADDR="203.0.113.1"), language=language))
+    applicant = Applicant(Client(REMOTE_ADDR="203.0.113.2"), language=language)
+    response = intake_sent(applicant, city="Kept City")
+    text = BUSY_TEXT[language]
+    assert response.status_code == 429
+    assert text["everyone"] in applicant.page and text["retry_one"] in applicant.page
+    assert text["nothing"] in applicant.page and 'value="Kept City"' in applicant.page
+    assert Case.objects.count() == 1
+    with _later(1):
+        applicant.resend()
+    assert receipt_on(applicant.page) and Case.objects.count() == 2
+
+
+def test_a_wrong_code_flood_from_one_address_does_not_stop_its_right_code(limits):
+    vault_ready()
+    limits.RATE_LIMIT_CODE_FAILURES_PER_SOURCE = 3  # and the trickles' two a minute
+    reference, code = request_sent()
+    not_found = "We could not find a request with this code."
+    source = BUSY_TEXT["en"]["source"]
+
+    evaluated = mock.patch.object(
+        vault_cases, "case_cipher_for_applicant", wraps=vault_cases.case_cipher_for_applicant
+    )
+    with evaluated as opened:
+        attacker = Applicant()  # the same address as the applicant: a shared Tor exit, a NAT
+        answers = []
+        for _ in range(20):
+            guess = str(ReceiptCode(locator=unknown_locator(), secret="1234567890123456"))
+            attacker.check(guess)
+            answers.append(attacker.response.status_code)
+            assert code_typed(attacker.page) == guess
+        assert answers == [200] * 5 + [429] * 15  # the allowance, then the shared trickle
+        assert opened.call_count == 5  # a refused guess costs no Argon2id
+        assert not_found not in attacker.page and source in attacker.page
+        assert BUSY_TEXT["en"]["nothing"] in attacker.page
+
+        # The applicant behind the same address types their code: it opens their request,
+        # as often as they like (a right code gives its token back).
+        for _ in range(3):
+            applicant = Applicant()
+            applicant.check(code)
+            assert applicant.response.status_code == 200, applicant.page
+            assert reference in applicant.page and 'name="capability"' in applicant.page
+
+        # Their own locator gets two evaluations a minute: two wrong secrets, then later.
+        wrong = [Applicant() for _ in range(3)]
+        for n, person in enumerate(wrong):
+            person.check(code_with_secret(code, f"{n}" * 16))
+        assert [person.response.status_code for person in wrong] == [200, 200, 429]
+        assert not_found in wrong[0].page and not_found in wrong[1].page
+
+        # Half a minute later one evaluation is back, and the right code takes it.
+        with _later(30):
+            applicant = Applicant()
+            applicant.check(code)
+        assert reference in applicant.page
+
+    # Another address was never touched by the flood.
+    other = Applicant(Client(REMOTE_ADDR="198.51.100.99"))
+    other.check(code_with_secret(code, "7" * 16))
+    assert other.response.status_code == 200 and not_found in other.page

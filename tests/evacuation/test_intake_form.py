@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from evacuation.models import Case
-from tests.factories import intake_data, vault_ready
+from tests.factories import Applicant, intake_sent, vault_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +14,11 @@ def _vault():
 
 
 def _post(**overrides) -> str:
-    response = Client().post("/request/", intake_data(**overrides))
+    """The request form, filled in with intake_data(**overrides) and sent from its page."""
+    applicant = Applicant()
+    response = intake_sent(applicant, **overrides)
     assert response.status_code == 200
-    return response.content.decode()
+    return applicant.page
 
 
 def test_it_explains_each_missing_answer_and_keeps_what_was_typed():
@@ -71,7 +72,7 @@ def test_the_voucher_and_city_are_optional():
 
 
 def test_it_offers_continuity_of_hiv_treatment():
-    page = Client().get("/request/").content.decode()
+    page = Applicant().open("/request/").content.decode()
     assert "Medical care, including continuity of HIV treatment" in page
     for method in ("Signal", "Telegram", "WhatsApp", "E-mail"):
         assert method in page
