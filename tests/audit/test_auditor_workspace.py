@@ -138,10 +138,6 @@ def test_the_workspace_speaks_russian(client):
     assert "Проверка цепочки" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit/locale/ru lacks the verify page's new messages (makemessages was not rerun)",
-)
 def test_the_verify_page_has_no_english_sentences_in_russian(client):
     _cases("EV-AAAA-AA")
     _verify_audit()
