@@ -142,10 +142,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self.funding_proposals.filter(status=ProposalStatus.PENDING).first()
 
     def open_code_replacement(self):
-        """The receipt-code replacement asked for and not yet issued or cancelled, or None."""
-        return self.code_replacements.filter(
-            issued_at__isnull=True, cancelled_at__isnull=True
-        ).first()
+        """The receipt-code replacement asked for and not yet issued or cancelled, or None.
+        Read once per loaded case (the rules ask it several times for one page)."""
+        if not hasattr(self, "_open_code_replacement"):
+            self._open_code_replacement = self.code_replacements.filter(
+                issued_at__isnull=True, cancelled_at__isnull=True
+            ).first()
+        return self._open_code_replacement
 
     @transition(field=state, source=State.RECEIVED, target=State.ASSESSED, permission=may_assess)
     def assess(self) -> None:

@@ -67,10 +67,10 @@ def code_replacement_cancel(*, case: Case, actor: User) -> None:
 def code_replacement_issue(*, case: Case, actor: User, keys: StaffKeys) -> ReceiptCode:
     """The one who asked makes the new code, with the case key their session opens. Returns the
     code, to be shown once and passed on; the old code opens nothing from this moment."""
-    cipher = keys.case_cipher(str(case.uid))  # VaultLocked, CaseKeyMissing: nothing written
     with transaction.atomic():
         locked = _locked(case)
-        rules.check("issue_new_code", locked, actor)
+        rules.check("issue_new_code", locked, actor)  # a purged case: TransitionNotAllowed
+        cipher = keys.case_cipher(str(case.uid))  # VaultLocked: nothing written
         code = vault_cases.applicant_key_replace(cipher=cipher)
         CodeReplacement.objects.filter(pk=locked.open_code_replacement().pk).update(
             issued_at=timezone.now()

@@ -128,7 +128,11 @@ def case_purge(*, case: Case, rule: str) -> bool:
         locked.attachments.all().delete()
         locked.additions.all().delete()
         vault_cases.case_keys_shred(case_uid=str(locked.uid))
-        Case.objects.filter(pk=locked.pk).update(payload=b"", seen=b"", purged_at=timezone.now())
+        now = timezone.now()
+        # updated_at moves too: a staff form drawn before the purge is refused as stale.
+        Case.objects.filter(pk=locked.pk).update(
+            payload=b"", seen=b"", purged_at=now, updated_at=now
+        )
         case_event(
             locked,
             Action.CASE_PURGED,

@@ -163,7 +163,7 @@ def case_act(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     except ValidationError as exc:
         form.add_error(None, exc)
         return _case_page(request, reference, bound={action: form})
-    except VaultLocked:
+    except VaultError:  # no key in this session, or the case's key is gone
         messages.error(request, LOCKED)
         return redirect("evacuation_staff:case", reference=reference)
     if spec.shows:  # shown once, in the answer to this POST: never in a URL or a redirect

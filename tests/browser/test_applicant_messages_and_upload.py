@@ -14,7 +14,7 @@ def test_the_applicant_reads_a_reply_and_sends_a_photo(live_server, page, tmp_pa
     reference, code = submit_intake()
     verified_client(team.carla).post(f"/staff/cases/{reference}/message/", {"text": REPLY})
 
-    page.goto(f"{live_server.url}/status/")
+    page.goto(f"{live_server.url}/en/status/")
     page.fill("input[name=code]", code)
     page.click("button[type=submit]:has-text('Check')")
     page.wait_for_selector(f"text={REPLY}")

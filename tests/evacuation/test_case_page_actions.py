@@ -39,6 +39,7 @@ def test_a_caseworker_takes_assesses_and_proposes_with_a_message_after_each(team
         "withdraw",
         "take",
         "note",
+        "request_new_code",  # a lost code can be replaced while the case's data is kept
     }
 
     response = _post(client, case, "take", "take")
@@ -60,7 +61,13 @@ def test_a_caseworker_takes_assesses_and_proposes_with_a_message_after_each(team
     page = client.get(response["Location"]).content.decode()
     assert "The case is assessed." in page
     assert "4 — critical, life at risk" in page and "Trusted partner organisation" in page
-    assert _offered(page) == {"propose_funding", "decline", "withdraw", "note"}
+    assert _offered(page) == {
+        "propose_funding",
+        "decline",
+        "withdraw",
+        "note",
+        "request_new_code",
+    }
 
     response = _post(
         client,
@@ -75,7 +82,13 @@ def test_a_caseworker_takes_assesses_and_proposes_with_a_message_after_each(team
     page = client.get(response["Location"]).content.decode()
     assert "Funding proposed." in page and "1,500.50 USD" in page
     # Her own proposal: she may take it back, never approve it.
-    assert _offered(page) == {"reject_funding", "decline", "withdraw", "note"}
+    assert _offered(page) == {
+        "reject_funding",
+        "decline",
+        "withdraw",
+        "note",
+        "request_new_code",
+    }
 
 
 def test_a_coordinator_approves_and_the_caseworker_confirms_the_relocation(team):
@@ -100,7 +113,7 @@ def test_a_coordinator_approves_and_the_caseworker_confirms_the_relocation(team)
     assert response.status_code == 302
     page = caseworker.get(response["Location"]).content.decode()
     assert "Relocation confirmed." in page and "Elsewhere in Europe" in page
-    assert _offered(page) == {"note"}
+    assert _offered(page) == {"note", "request_new_code"}
     assert Case.objects.get(pk=case.pk).state == "relocated"
 
 

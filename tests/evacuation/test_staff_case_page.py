@@ -4,7 +4,13 @@ import pytest
 
 from audit.models import AuditEvent
 from evacuation.models import Case
-from tests.factories import submit_intake, vault_ready, verified_client
+from tests.factories import (
+    Applicant,
+    applicant_with,
+    submit_intake,
+    vault_ready,
+    verified_client,
+)
 from vault.cases import case_keys_shred
 from vault.org import grant_from_recovery
 
@@ -105,3 +111,17 @@ def test_a_shredded_case_says_it_cannot_be_opened(reference, recovery, carla):
     page = verified_client(carla).post(f"/staff/cases/{reference}/", {"reason": "assess"})
     assert page.status_code == 200
     assert "cannot be opened" in page.content.decode()
+
+
+def test_what_the_applicant_added_later_shows_only_in_an_opened_case(recovery, carla):
+    reference, code = Applicant().submit(name=NAME)
+    addition = "Marker addition: my sister travels with me"
+    applicant = applicant_with(code)
+    applicant.act("add", text=addition)
+    assert "What you added is sent." in applicant.page
+    grant_from_recovery(grantee=carla, recovery_secret=recovery)
+    client = verified_client(carla)
+    assert addition not in client.get(f"/staff/cases/{reference}/").content.decode()
+    opened = client.post(f"/staff/cases/{reference}/", {"reason": "assess"}).content.decode()
+    assert "Added by the applicant later" in opened
+    assert addition in opened and NAME in opened

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.factories import DEFAULT_PASSWORD, Team, make_staff, submit_intake
+from tests.factories import DEFAULT_PASSWORD, Applicant, Team, make_staff
 
 VISITORS = (
     "anonymous",
@@ -21,7 +22,11 @@ VISITORS = (
     "no_second_factor",
 )
 
-APPLICANT_PATTERNS = frozenset({"", "request/", "status/"})
+# The applicant's pages carry their language (i18n_patterns): the walk gives each of them once
+# per language in settings.LANGUAGES.
+APPLICANT_PAGES = ("", "request/", "status/")
+LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)  # ("en", "ru")
+APPLICANT_PATTERNS = frozenset(f"{lang}/{page}" for lang in LANGUAGES for page in APPLICANT_PAGES)
 
 
 @dataclass(frozen=True)
@@ -34,13 +39,26 @@ class Page:
 
 
 def patterns() -> list[Page]:
-    """Every leaf pattern reachable from config.urls, recursively."""
+    """Every leaf pattern reachable from config.urls, recursively; a language-prefixed part
+    (i18n_patterns) once for every language the project speaks ("en/request/", "ru/request/")."""
+    from django.urls import LocalePrefixPattern
+    from django.utils import translation
+
+    def prefixes(item: URLResolver) -> list[str]:
+        if not isinstance(item.pattern, LocalePrefixPattern):
+            return [str(item.pattern)]
+        found = []
+        for code in LANGUAGES:
+            with translation.override(code):
+                found.append(item.pattern.language_prefix)
+        return found
 
     def walk(items, prefix: str, namespaces: tuple[str, ...]):
         for item in items:
             if isinstance(item, URLResolver):
                 spaces = namespaces + ((item.namespace,) if item.namespace else ())
-                yield from walk(item.url_patterns, prefix + str(item.pattern), spaces)
+                for part in prefixes(item):
+                    yield from walk(item.url_patterns, prefix + part, spaces)
             elif isinstance(item, URLPattern):
                 yield Page(prefix + str(item.pattern), ":".join((*namespaces, item.name or "-")))
 
@@ -83,8 +101,7 @@ def build_world(team: Team) -> dict:
         Role.ADMIN: team.adam,
         "no_second_factor": make_staff(username="sec_half", role=Role.CASEWORKER),
     }
-    applicant = Client()
-    reference, code = submit_intake(applicant)
+    reference, code = Applicant().submit()
     sequence = AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True).first()
     target = staff[Role.CASEWORKER]
     params = {
@@ -109,11 +126,14 @@ def clients(world: dict) -> dict[str, Client]:
         {"username": world["staff"]["no_second_factor"].username, "password": DEFAULT_PASSWORD},
     )
     assert response.status_code == 302, "password step failed"
-    applicant = Client()
-    applicant.post("/status/", {"code": world["code"]})
+    # The applicant has typed their code (their status page is open). Applicant pages keep no
+    # session or cookie, so this client holds nothing a stranger's does not.
+    applicant = Applicant()
+    applicant.check(world["code"])
+    assert 'name="capability"' in applicant.page, "the code did not open the status page"
     found = {
         "anonymous": Client(),
-        "applicant": applicant,
+        "applicant": applicant.client,
         "no_second_factor": half,
     }
     for role in ("caseworker", "coordinator", "auditor", "admin"):

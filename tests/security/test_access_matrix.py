@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.security.pages import VISITORS, build_world, clients, patterns
+from tests.security.pages import (
+    APPLICANT_PAGES,
+    LANGUAGES,
+    VISITORS,
+    build_world,
+    clients,
+    patterns,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,14 +42,22 @@ ACTION_SEGMENTS = (
     "take",
     "reassign",
     "notes",
+    # A lost receipt code replaced, four eyes: asked for, confirmed, issued, or cancelled.
+    "new-code",
+    "new-code/confirm",
+    "new-code/issue",
+    "new-code/cancel",
 )
 POST_ONLY = (*GUARDED, "405", "405", "405", "405", CODE)
 
 MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
-    # The applicant's side: open to everyone, nothing on it depends on who asks.
-    "": ("200", "200", "200", "200", "200", "200", "200"),
-    "request/": ("200", "200", "200", "200", "200", "200", "200"),
-    "status/": ("200", "200", "200", "200", "200", "200", "200"),
+    # The applicant's side, in each language: open to everyone, nothing on it depends on who
+    # asks (and no visitor's session or cookie reaches it).
+    **{
+        f"{language}/{page}": ("200", "200", "200", "200", "200", "200", "200")
+        for language in LANGUAGES
+        for page in APPLICANT_PAGES
+    },
     "i18n/setlang/": ("->/", "->/", "->/", "->/", "->/", "->/", "->/"),
     # Sign-in steps.
     "staff/login/": ("200", "200", HOME, HOME, HOME, HOME, "200"),
@@ -74,10 +89,11 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     # The audit log: auditors only.
     "audit/": (*GUARDED, "403", "403", "200", "403", CODE),
     "audit/events/<int:sequence>/": (*GUARDED, "403", "403", "200", "403", CODE),
-    "audit/verify/": (*GUARDED, "405", "405", "405", "405", CODE),  # POST only
+    "audit/verify/": (*GUARDED, "403", "403", "200", "403", CODE),
     "audit/export.jsonl": (*GUARDED, "403", "403", "200", "403", CODE),
     "audit/export.csv": (*GUARDED, "403", "403", "200", "403", CODE),
     "audit/checkpoints/": (*GUARDED, "403", "403", "200", "403", CODE),
+    "audit/heads.jsonl": (*GUARDED, "403", "403", "200", "403", CODE),
     # Django's admin: the admin role only; other signed-in staff get 403.
     "admin/": (*GUARDED, NOT_ADMIN, NOT_ADMIN, NOT_ADMIN, "200", CODE),
     "admin/login/": (*GUARDED, "403", "403", "403", "403", CODE),
@@ -240,7 +256,8 @@ def test_state_changing_posts_are_refused_to_everyone_the_table_does_not_name(te
 
 
 # Actions on a case: each visitor posts a valid form, carrying the state and version the case page
-# would, to a fresh case made ready for that action (assessed and proposed by someone else).
+# would, to a fresh case made ready for that action (assessed and proposed by someone else; a new
+# receipt code asked for by Kim, and confirmed by Colin, where the action needs that first).
 # (state the case is in, form)
 CASE_ACTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "assess": ("received", {"risk_level": "2", "verified_by": "interview", "support": "legal"}),
@@ -254,6 +271,10 @@ CASE_ACTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "take": ("received", {}),
     "reassign": ("received", {"assignee": "{helper}"}),
     "notes": ("received", {"text": "Called the partner organisation."}),
+    "new-code": ("received", {"verified": "on"}),
+    "new-code/confirm": ("new code asked", {"checked": "on"}),
+    "new-code/issue": ("new code confirmed", {}),
+    "new-code/cancel": ("new code asked", {}),
 }
 DONE, NO = "->/staff/cases/{reference}/", "403"
 ACTION_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
@@ -268,14 +289,33 @@ ACTION_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "take": (*GUARDED, DONE, DONE, NO, NO, CODE),
     "reassign": (*GUARDED, NO, DONE, NO, NO, CODE),
     "notes": (*GUARDED, DONE, DONE, NO, NO, CODE),
+    "new-code": (*GUARDED, DONE, DONE, NO, NO, CODE),  # case staff, having verified
+    "new-code/confirm": (*GUARDED, NO, DONE, NO, NO, CODE),  # a coordinator who did not ask
+    "new-code/issue": (*GUARDED, NO, NO, NO, NO, CODE),  # only Kim, who asked, may issue it
+    "new-code/cancel": (*GUARDED, NO, DONE, NO, NO, CODE),  # the one who asked, or a coordinator
 }
+
+
+def _case_ready(state: str, *, helper, approver):
+    """A fresh case in `state`; "new code asked": Kim asked for a new receipt code for it,
+    "new code confirmed": and Colin confirmed it (neither is a visitor)."""
+    from evacuation.services import receipts
+    from tests.factories import case_in_state
+
+    if not state.startswith("new code"):
+        return case_in_state(state, assessor=helper, approver=approver)
+    case = case_in_state("received", assessor=helper)
+    receipts.code_replacement_request(case=case, actor=helper)
+    if state == "new code confirmed":
+        receipts.code_replacement_confirm(case=case, actor=approver)
+    case.refresh_from_db()
+    return case
 
 
 def test_actions_on_a_case_are_refused_to_everyone_the_table_does_not_name(team):
     from datetime import date
 
     from evacuation.models import FundingProposal
-    from tests.factories import case_in_state
 
     world = build_world(team)
     visitors = clients(world)
@@ -284,7 +324,7 @@ def test_actions_on_a_case_are_refused_to_everyone_the_table_does_not_name(team)
     wrong = []
     for segment, (state, form) in CASE_ACTIONS.items():
         for visitor, want in zip(VISITORS, ACTION_MATRIX[segment], strict=True):
-            case = case_in_state(state, assessor=helper, approver=approver)
+            case = _case_ready(state, helper=helper, approver=approver)
             data = {
                 name: value.format(today=date.today().isoformat(), helper=helper.pk)
                 for name, value in form.items()
@@ -294,7 +334,28 @@ def test_actions_on_a_case_are_refused_to_everyone_the_table_does_not_name(team)
             if proposal:
                 data["proposal"] = str(proposal.pk)
             url = f"/staff/cases/{case.reference}/{segment}/"
-            got = observed(visitors[visitor].post(url, data))
+            response = visitors[visitor].post(url, data)
+            got = observed(response)
             if got != want.format(reference=case.reference):
                 wrong.append(f"POST {segment} as {visitor}: expected {want}, got {got}")
+            assert b'class="receipt"' not in response.content, f"{segment}: a code to {visitor}"
     assert not wrong, "\n".join(wrong)
+
+
+# The applicant's pages without a language in the URL: every visitor is sent to the page in a
+# language (the Accept-Language header's, else English), never served from the bare address.
+UNPREFIXED = {"/": "->/en/", "/request/": "->/en/request/", "/status/": "->/en/status/"}
+
+
+def test_applicant_addresses_without_a_language_send_every_visitor_to_one(team):
+    world = build_world(team)
+    visitors = clients(world)
+    wrong = [
+        f"GET {url} as {visitor}: expected {want}, got {got}"
+        for url, want in UNPREFIXED.items()
+        for visitor, client in visitors.items()
+        if (got := observed(client.get(url))) != want
+    ]
+    assert not wrong, "\n".join(wrong)
+    russian = visitors["anonymous"].get("/request/", headers={"Accept-Language": "ru"})
+    assert observed(russian) == "->/ru/request/"

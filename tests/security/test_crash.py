@@ -4,6 +4,7 @@ chain still verifies with exactly one intake event per case."""
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import os
@@ -28,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 8
 BURST_SECONDS = 8.0
 MARKER = "crash-test-applicant"
-CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# The intake form's one-time token (applicant pages set no cookie and have no CSRF token).
+TOKEN_RE = re.compile(r'<input type="hidden" name="form_token" value="([^"]+)"')
 
 
 def _free_port() -> int:
@@ -48,6 +50,7 @@ def _server(tmp_path: Path) -> tuple[subprocess.Popen, int]:
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "AUDIT_SIGNING_KEY_FILE": settings.AUDIT_SIGNING_KEY_FILE,
+        "AUDIT_PUBLIC_KEY_FILE": settings.AUDIT_PUBLIC_KEY_FILE,
         "SAFE_PASSAGE_LOCAL_DIR": str(tmp_path / "local"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "RATE_LIMITS_ENABLED": "0",
@@ -74,7 +77,7 @@ def _server(tmp_path: Path) -> tuple[subprocess.Popen, int]:
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/")
+            conn.request("GET", "/en/")
             if conn.getresponse().status == 200 and len(_workers(process)) == 2:
                 return process, port
         except OSError:
@@ -91,23 +94,22 @@ def _workers(process: subprocess.Popen) -> list[int]:
 
 
 def _intake(port: int, n: int) -> str | None:
-    """One applicant: GET the form, POST it; the receipt code, or None if anything failed."""
+    """One applicant: GET the form, POST it with its token; the receipt code, or None if
+    anything failed."""
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", "/request/")
+        conn.request("GET", "/en/request/")
         response = conn.getresponse()
         page = response.read().decode()
-        cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
-        token = CSRF_RE.search(page).group(1)
-        body = urlencode(
-            {**intake_data(name=f"{MARKER}-{n}"), "csrfmiddlewaretoken": token}, doseq=True
-        )
+        assert not response.getheader("Set-Cookie"), "the request form set a cookie"
+        token = html.unescape(TOKEN_RE.search(page).group(1))
+        body = urlencode({**intake_data(name=f"{MARKER}-{n}"), "form_token": token}, doseq=True)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request(
             "POST",
-            "/request/",
+            "/en/request/",
             body,
-            {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+            {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"},
         )
         response = conn.getresponse()
         page = response.read().decode()
@@ -124,10 +126,11 @@ def test_killing_a_worker_mid_burst_leaves_only_complete_cases_and_a_valid_chain
     from audit.models import AuditEvent
     from audit.verify import verify_database
     from evacuation.models import Case
-    from vault.cases import CaseCipher, case_cipher_for_applicant, case_dek_info, receipt_lookup
+    from vault.cases import CaseCipher, case_cipher_for_applicant, case_dek_info
     from vault.crypto import keypair_from_private_bytes, unseal
     from vault.models import ApplicantKey, CaseKey
     from vault.org import org_keys_from_recovery
+    from vault.receipts import receipt_parse
 
     recovery = vault_ready()
     process, port = _server(tmp_path)
@@ -174,8 +177,8 @@ def test_killing_a_worker_mid_burst_leaves_only_complete_cases_and_a_valid_chain
     assert len(cases) >= len(codes) > 10, (len(cases), len(codes))
     # Every receipt code that reached an applicant opens their case.
     for code in codes:
-        case = Case.objects.get(receipt_lookup=receipt_lookup(code))
-        cipher = case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
+        cipher = case_cipher_for_applicant(receipt_parse(code))
+        case = Case.objects.get(uid=cipher.case_uid)
         assert MARKER in json.loads(cipher.decrypt("intake", bytes(case.payload)))["name"]
     # Every case that exists, answered or not, is whole and opens with the organisation key.
     org_private = {

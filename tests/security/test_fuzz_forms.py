@@ -10,7 +10,15 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import RECEIPT_RE, intake_data, submit_intake, vault_ready
+from tests.factories import (
+    RECEIPT_RE,
+    Applicant,
+    code_with_secret,
+    intake_data,
+    set_cookies,
+    submit_intake,
+    vault_ready,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +69,18 @@ values = st.one_of(
 )
 field_value = st.one_of(values, st.lists(values, min_size=2, max_size=3))  # duplicated fields
 
+# A hidden field the page gives (a one-time form token, the status page's capability, a wrong
+# code of the right shape): the test puts the page's own value where the fuzzer left this.
+FROM_PAGE = "<from the page>"
+
+
+def from_page(form: dict, **real: str) -> dict:
+    """The fuzzed form with each FROM_PAGE value that is still there replaced by the real one."""
+    return {
+        name: real[name] if value == FROM_PAGE and name in real else value
+        for name, value in form.items()
+    }
+
 
 def mangled(base: dict, extra_names: list[str]):
     """A form built from `base`: some fields replaced, some dropped, some added."""
@@ -99,11 +119,20 @@ def vault():
 
 
 @FUZZ
-@given(form=mangled(intake_data(), ["unexpected", "csrfmiddlewaretoken"]))
+@given(
+    form=mangled(
+        {**intake_data(), "form_token": FROM_PAGE},
+        ["unexpected", "csrfmiddlewaretoken", "switch_language", "written_down"],
+    )
+)
 def test_the_intake_form_never_fails_and_stores_nothing_it_rejects(vault, form):
+    applicant = Applicant()
+    applicant.open("/request/")
+    action, hidden = applicant.form("intake")
     before = counts()
-    response = Client().post("/request/", form)
+    response = applicant.client.post(action, from_page(form, **hidden))
     assert response.status_code < 500
+    assert not set_cookies(response), "an applicant page set a cookie"
     accepted = re.search(RECEIPT_RE, response.content.decode()) is not None
     after = counts()
     if accepted:
@@ -125,7 +154,9 @@ def test_the_intake_form_never_fails_and_stores_nothing_it_rejects(vault, form):
             "text/plain; charset=utf-32",
         ]
     ),
-    where=st.sampled_from(["/request/", "/status/", "/staff/login/", "/staff/login/code/"]),
+    where=st.sampled_from(
+        ["/en/request/", "/en/status/", "/ru/status/", "/staff/login/", "/staff/login/code/"]
+    ),
 )
 def test_malformed_bodies_get_a_plain_answer_not_a_crash(vault, raw, content_type, where):
     before = counts()
@@ -141,20 +172,31 @@ def a_case(vault):
 
 
 @FUZZ
-@given(form=mangled({"code": "0000-0000-0000-0000-0000"}, ["step", "code"]))
+@given(
+    form=mangled(
+        {"code": FROM_PAGE, "form_token": FROM_PAGE},
+        ["step", "code", "capability", "switch_language"],
+    )
+)
 def test_the_status_form_never_fails_and_a_wrong_code_changes_nothing(a_case, form):
+    """The look-up form, fuzzed; where the fuzzer left the code, a code of the right shape with
+    the case's own locator and a wrong secret (the guess that costs a seized server most)."""
     from evacuation.models import Case
 
     reference, code = a_case
     state_before = Case.objects.get(reference=reference).state
-    response = Client().post("/status/", form)
+    applicant = Applicant()
+    applicant.open("/status/")
+    action, hidden = applicant.form("lookup")
+    form = from_page(form, **hidden, code=code_with_secret(code, "0" * 16))
+    before = counts()
+    response = applicant.client.post(action, form)
     assert response.status_code < 500
-    submitted = form.get("code")
-    submitted = submitted[-1] if isinstance(submitted, list) else submitted
-    digits = "".join(ch for ch in str(submitted or "") if ch.isdigit())
-    if digits != "".join(ch for ch in code if ch.isdigit()):
-        assert Case.objects.get(reference=reference).state == state_before
-        assert reference.encode() not in response.content, "a wrong code revealed the case"
+    assert not set_cookies(response), "an applicant page set a cookie"
+    assert counts() == before
+    assert Case.objects.get(reference=reference).state == state_before
+    assert reference.encode() not in response.content, "a wrong code revealed the case"
+    assert b'name="capability"' not in response.content, "a wrong code opened the case"
 
 
 @FUZZ
@@ -225,20 +267,36 @@ def test_a_password_guesser_is_locked_out_with_a_plain_page_not_a_crash(carla):
 
 
 @FUZZ
-@given(form=mangled({"step": "message", "text": "Hello"}, ["step", "text", "file"]))
+@given(
+    form=mangled(
+        {"step": "message", "text": "Hello", "capability": FROM_PAGE, "form_token": FROM_PAGE},
+        ["step", "text", "file", "code", "capability", "form_token", "switch_language"],
+    )
+)
 def test_the_applicant_message_form_never_fails_and_stores_only_real_messages(a_case, form):
-    from evacuation.models import MESSAGE_MAX_LENGTH, Message
+    """The status page's message form, fuzzed (its capability and one-time token as the page
+    gave them, unless the fuzzer changed them): never a crash, and at most the one message or
+    addition the form could honestly make; nothing else changes."""
+    from evacuation.models import MESSAGE_MAX_LENGTH, Addition, Case, Message
 
-    _reference, code = a_case
-    before = Message.objects.count()
-    response = Client().post("/status/", {**form, "code": code})
+    reference, code = a_case
+    applicant = Applicant()
+    applicant.check(code)
+    action, hidden = applicant.form("message")
+    state = Case.objects.get(reference=reference).state
+    before = Message.objects.count(), Addition.objects.count()
+    response = applicant.client.post(action, from_page(form, **hidden))
     assert response.status_code < 500
+    assert not set_cookies(response), "an applicant page set a cookie"
     text, step = form.get("text"), form.get("step")
     text = text[-1] if isinstance(text, list) else text
     step = step[-1] if isinstance(step, list) else step
     cleaned = (text or "").replace("\x00", "").strip() if isinstance(text, str) else ""
-    could_store = step == "message" and len(cleaned) > 0 and len(text) <= MESSAGE_MAX_LENGTH
-    assert Message.objects.count() - before in ((0, 1) if could_store else (0,))
+    fits = len(cleaned) > 0 and len(text) <= MESSAGE_MAX_LENGTH
+    made = Message.objects.count() - before[0], Addition.objects.count() - before[1]
+    assert made[0] in ((0, 1) if fits and step == "message" else (0,))
+    assert made[1] == 0  # the message form's token is not the addition form's
+    assert Case.objects.get(reference=reference).state == state
 
 
 STAFF_FORMS = {
@@ -248,6 +306,10 @@ STAFF_FORMS = {
     "notes": {"text": "A note"},
     "message": {"text": "A reply"},
     "hold": {"reason": "audit_review"},
+    "new-code": {"verified": "on"},
+    "new-code/confirm": {"checked": "on"},
+    "new-code/issue": {},
+    "new-code/cancel": {},
 }
 
 
