@@ -12,8 +12,18 @@ PRODUCTION_ENV = {
     "SAFE_PASSAGE_ENV": "production",
     "SECRET_KEY": "x" * 64 + "production-secret-for-the-check-only",
     "ALLOWED_HOSTS": "safe-passage.example.org",
-    "AUDIT_SIGNING_KEY_FILE": "/nonexistent/audit.pem",
+    # The web app's environment: the public key only, never the signer's private key.
+    "AUDIT_SIGNING_KEY_FILE": "",
+    "DJANGO_SETTINGS_MODULE": "config.settings",
 }
+
+
+@pytest.fixture
+def public_key_file(tmp_path) -> str:
+    from audit.signing import key_generate
+
+    key_generate(tmp_path / "signer-only.pem", tmp_path / "public.pem")
+    return str(tmp_path / "public.pem")
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -34,8 +44,9 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.django_db
-def test_check_deploy_prints_no_warning_with_production_settings():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+def test_check_deploy_prints_no_warning_with_production_settings(public_key_file):
+    env = {**PRODUCTION_ENV, "AUDIT_PUBLIC_KEY_FILE": public_key_file}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNINGS" not in result.stdout + result.stderr
 
