@@ -598,3 +598,65 @@ def code_mistyped(code: str, at: int = 10) -> str:
     digits = [ch for ch in code if ch.isdigit()]
     digits[at] = str((int(digits[at]) + 1) % 10)
     return "-".join("".join(digits[i : i + 4]) for i in range(0, len(digits), 4))
+
+
+# --- messages helpers ----------------------------------------------------------------------------
+# Messages, files, withdrawal and retention, through the applicant's real pages.
+
+
+def applicant_cipher(code: str):
+    """The CaseCipher the applicant's receipt code opens (as the look-up page opens it)."""
+    from vault.cases import case_cipher_for_applicant
+    from vault.receipts import receipt_parse
+
+    return case_cipher_for_applicant(receipt_parse(code))
+
+
+def withdrawn_by_applicant(code: str, *, days_ago: int = 0):
+    """The applicant withdraws through their status page ("withdraw, and keep what I told you
+    for now"); the withdrawal is then dated `days_ago`. Returns the case."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from evacuation.models import Case
+
+    applicant = applicant_with(code)
+    applicant.act("confirm_withdraw")
+    applicant.act("withdraw")
+    assert "Your request has been withdrawn." in applicant.page, "withdrawal not confirmed"
+    case = Case.objects.get(uid=applicant_cipher(code).case_uid)
+    assert case.state == "withdrawn"
+    if days_ago:
+        Case.objects.filter(pk=case.pk).update(
+            state_changed_at=timezone.now() - timedelta(days=days_ago)
+        )
+        case.refresh_from_db()
+    return case
+
+
+def withdrawn_case(*, days_ago: int, **intake) -> tuple:
+    """A request sent through the form and withdrawn by its applicant `days_ago` days ago:
+    returns (case, receipt code)."""
+    _reference, code = request_sent(**intake)
+    return withdrawn_by_applicant(code, days_ago=days_ago), code
+
+
+def purge_expired(*args: str) -> str:
+    """Runs `manage.py purge_expired` with `args`; returns what it printed."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("purge_expired", *args, stdout=out)
+    return out.getvalue()
+
+
+def without_typed_code(page: str) -> str:
+    """The look-up page with its one-time parts blanked (without_page_tokens) and the code
+    field emptied: what is left is what the page says about the code."""
+    import re
+
+    page = without_page_tokens(page)
+    return re.sub(r'(<input type="text" name="code"[^>]* value=")[^"]*"', r'\1"', page)

@@ -227,6 +227,8 @@ def _with_capability(request: HttpRequest) -> HttpResponse:
     if busy is not None:
         return page(request, "refused.html", {"busy": busy}, status=429)
     case = Case.objects.get(uid=cipher.case_uid)
+    if case.is_purged:  # shredded since this page was drawn: nothing of it is left to show
+        return page(request, "deleted.html", {"case": case})
     if step == "download":
         return _download(case, cipher, request.POST.get("file", ""))
     if step == "confirm_withdraw" and not case.is_purged:
@@ -243,7 +245,7 @@ def _with_capability(request: HttpRequest) -> HttpResponse:
     if "write_error" in outcome:
         token_release(token, f"status:{step}", max_age=STATUS_FORM_AGE)
     if outcome.get("deleted"):
-        return page(request, "deleted.html")
+        return page(request, "deleted.html", {"case": case})
     return _status_page(request, Case.objects.get(pk=case.pk), cipher, outcome)
 
 

@@ -3,6 +3,6 @@
 - queue: the queue, its counts and the approvals list;
 - case_page: one case's facts, proposals and the staff it may be handed to;
 - timeline: a case's history from the audit log;
-- thread: a case's messages (decrypted with a cipher the caller holds) and its file list;
-- applicant: finding the case a receipt code belongs to.
+- thread: a case's request, additions and messages (decrypted with a cipher the caller holds)
+  and its file list. (An applicant reaches their case through vault.cases: the code opens it.)
 """

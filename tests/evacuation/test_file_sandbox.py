@@ -9,13 +9,11 @@ import signal
 import time
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import translation
 
 from evacuation.files import sandbox, sanitise
 from evacuation.models import Attachment
-from tests.factories import photo_with_gps, submit_intake, vault_ready
+from tests.factories import applicant_with, photo_with_gps, submit_intake, vault_ready
 
 
 # Each misbehaviour is bounded, so that a sandbox which stopped isolating makes its test fail
@@ -78,10 +76,8 @@ def test_the_applicant_is_told_and_nothing_is_stored(settings, monkeypatch):
     _, code = submit_intake()
     monkeypatch.setattr(sanitise, "sanitise_upload", _spin)
     for language, words in (("en", "too complex to prepare"), ("ru", "слишком сложен")):
-        upload = SimpleUploadedFile("photo.jpg", photo_with_gps(), content_type="image/jpeg")
-        response = Client(HTTP_ACCEPT_LANGUAGE=language).post(
-            "/status/", {"code": code, "step": "upload", "file": upload}
-        )
+        applicant = applicant_with(code, language=language)
+        response = applicant.act("upload", file=("photo.jpg", photo_with_gps()))
         assert response.status_code == 200
-        assert words in response.content.decode()
+        assert words in applicant.page
     assert not Attachment.objects.exists()

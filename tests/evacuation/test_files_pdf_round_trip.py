@@ -6,12 +6,11 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from pypdf import PdfReader, PdfWriter
 
 from audit.models import AuditEvent
 from evacuation.models import Attachment
-from tests.factories import database_dump, submit_intake, verified_client
+from tests.factories import applicant_with, database_dump, submit_intake, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +35,9 @@ def test_a_pdf_from_staff_reaches_the_applicant_without_its_author(team):
     assert attachment.kind == "pdf" and attachment.direction == "to_applicant"
     assert b"Marker Caseworker Name" not in database_dump()
 
-    response = Client().post(
-        "/status/", {"code": code, "step": "download", "file": str(attachment.uid)}
-    )
+    applicant = applicant_with(code)
+    assert "From your caseworker: document-1.pdf" in applicant.page
+    response = applicant.act("download", file=str(attachment.uid))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="document-1.pdf"'

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,11 +13,16 @@ from audit.models import AuditEvent
 from evacuation.models import Attachment, Case, Message
 from tests.factories import (
     GPS_IFD,
+    Applicant,
+    applicant_with,
+    code_with_secret,
     database_dump,
     photo_with_gps,
     submit_intake,
+    unknown_locator,
     verified_client,
 )
+from vault.receipts import ReceiptCode, receipt_new
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +36,16 @@ def story(team):
     return {"staff": verified_client(team.carla), "reference": reference, "code": code}
 
 
-def _status(code: str, **post) -> str:
-    response = Client().post("/status/", {"code": code, **post})
-    assert response.status_code == 200
-    return response.content.decode()
+def _status(code: str) -> Applicant:
+    """The applicant has typed their code and is on their status page."""
+    return applicant_with(code)
 
 
 def _applicant_upload(code: str, data: bytes, name: str = "photo.jpg") -> str:
-    upload = SimpleUploadedFile(name, data, content_type="image/jpeg")
-    return _status(code, step="upload", file=upload)
+    applicant = _status(code)
+    response = applicant.act("upload", file=(name, data))
+    assert response.status_code == 200
+    return applicant.page
 
 
 def _open(client: Client, reference: str) -> str:
@@ -52,10 +57,11 @@ def _open(client: Client, reference: str) -> str:
 def test_a_staff_reply_reaches_the_applicant_and_their_answer_reaches_staff(story):
     staff, reference, code = story["staff"], story["reference"], story["code"]
     staff.post(f"/staff/cases/{reference}/message/", {"text": STAFF_WORDS})
-    assert STAFF_WORDS in _status(code)
+    applicant = _status(code)
+    assert STAFF_WORDS in applicant.page
 
-    page = _status(code, step="message", text=APPLICANT_WORDS)
-    assert "Your message is sent." in page and APPLICANT_WORDS in page
+    applicant.act("message", text=APPLICANT_WORDS)
+    assert "Your message is sent." in applicant.page and APPLICANT_WORDS in applicant.page
 
     queue = staff.get("/staff/cases/").content.decode()
     assert "Unread message" in queue
@@ -66,7 +72,7 @@ def test_a_staff_reply_reaches_the_applicant_and_their_answer_reaches_staff(stor
 
 def test_messages_are_audited_by_direction_only_and_never_stored_readable(story):
     story["staff"].post(f"/staff/cases/{story['reference']}/message/", {"text": STAFF_WORDS})
-    _status(story["code"], step="message", text=APPLICANT_WORDS)
+    _status(story["code"]).act("message", text=APPLICANT_WORDS)
     events = AuditEvent.objects.filter(action="message.sent").order_by("sequence")
     assert [e.data for e in events] == [
         {"direction": "to_applicant"},
@@ -85,9 +91,14 @@ def test_a_plain_view_of_the_case_page_shows_no_message_text(story):
 
 
 def test_an_empty_message_is_refused_and_nothing_is_stored(story):
-    page = _status(story["code"], step="message", text="   ")
-    assert "Write a message first." in page
+    applicant = _status(story["code"])
+    applicant.act("message", text="   ")
+    assert "Write a message first." in applicant.page
     assert not Message.objects.exists()
+    # The refusal spent nothing: the same form, sent with words in it, goes.
+    applicant.act("message", text=APPLICANT_WORDS)
+    assert "Your message is sent." in applicant.page
+    assert Message.objects.count() == 1
 
 
 def test_a_photo_from_the_applicant_reaches_staff_without_its_gps_position(story):
@@ -113,11 +124,13 @@ def test_a_staff_file_is_downloaded_by_the_applicant_with_the_code(story, settin
     upload = SimpleUploadedFile("ticket.jpg", photo_with_gps(), content_type="image/jpeg")
     staff.post(f"/staff/cases/{reference}/files/", {"file": upload})
     attachment = Attachment.objects.get(direction="to_applicant")
-    response = Client().post(
-        "/status/", {"code": story["code"], "step": "download", "file": str(attachment.uid)}
-    )
+    applicant = _status(story["code"])
+    assert applicant.form("download")[1]["file"] == str(attachment.uid)
+    response = applicant.act("download")
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Type"] == "image/jpeg"
+    assert b"MarkerDatum" not in response.content
     assert AuditEvent.objects.filter(action="file.downloaded", actor_kind="applicant").exists()
 
 
@@ -158,15 +171,32 @@ def test_roles_that_may_not_open_cases_cannot_download(story, team, outsider):
     assert not AuditEvent.objects.filter(action="file.downloaded").exists()
 
 
-def test_a_wrong_code_downloads_nothing(story):
+@pytest.mark.parametrize("which", ["unknown locator", "right locator, wrong secret"])
+def test_a_wrong_code_downloads_nothing(story, which):
     _applicant_upload(story["code"], photo_with_gps())
     attachment = Attachment.objects.get()
-    wrong = re.sub(r"\d", "7", story["code"])
+    if which == "unknown locator":
+        wrong = str(ReceiptCode(locator=unknown_locator(), secret=receipt_new().secret))
+    else:
+        wrong = code_with_secret(story["code"], receipt_new().secret)
+    # Typing it opens no status page: no capability, so no download form to send.
+    guesser = Applicant()
+    guesser.check(wrong)
+    assert "could not find a request" in guesser.page
+    assert 'name="capability"' not in guesser.page and 'data-form="download"' not in guesser.page
+    # Sending the code with a download step, as the old page allowed, is only a look-up.
     response = Client().post(
-        "/status/", {"code": wrong, "step": "download", "file": str(attachment.uid)}
+        "/en/status/", {"code": wrong, "step": "download", "file": str(attachment.uid)}
     )
     assert response["Content-Type"].startswith("text/html")
-    assert "could not find a request" in response.content.decode()
+    assert b"\xff\xd8" not in response.content
+    # And a capability made up by the guesser is no key either.
+    forged = Client().post(
+        "/en/status/",
+        {"capability": "A" * 120, "step": "download", "file": str(attachment.uid)},
+    )
+    assert forged["Content-Type"].startswith("text/html")
+    assert "forgets your code" in forged.content.decode()
     assert not AuditEvent.objects.filter(action="file.downloaded").exists()
 
 
@@ -174,10 +204,14 @@ def test_another_cases_file_cannot_be_fetched_with_my_code(story):
     _applicant_upload(story["code"], photo_with_gps())
     theirs = Attachment.objects.get()
     _other_reference, my_code = submit_intake()
-    response = Client().post(
-        "/status/", {"code": my_code, "step": "download", "file": str(theirs.uid)}
-    )
+    me = _status(my_code)
+    me.act("upload", file=("mine.jpg", photo_with_gps()))
+    mine = Attachment.objects.exclude(pk=theirs.pk).get()
+    assert me.form("download")[1]["file"] == str(mine.uid)
+    # My own download form, its file field changed to theirs.
+    response = me.act("download", file=str(theirs.uid))
     assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action="file.downloaded").exists()
 
 
 def test_nothing_lands_on_disk(story, settings, tmp_path):

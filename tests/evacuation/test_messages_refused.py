@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from audit.models import AuditEvent
 from evacuation.models import Message
-from tests.factories import submit_intake, vault_ready, verified_client
+from tests.factories import applicant_with, submit_intake, vault_ready, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,9 @@ def test_an_auditor_cannot_write_to_an_applicant(team):
 
 def test_a_message_longer_than_the_limit_is_refused_with_a_message(team, settings):
     _reference, code = submit_intake()
-    page = Client().post("/status/", {"code": code, "step": "message", "text": "x" * 5001})
-    assert page.status_code == 200
-    assert "at most" in page.content.decode()
+    applicant = applicant_with(code)
+    response = applicant.act("message", text="x" * 5001)
+    assert response.status_code == 200
+    assert "at most" in applicant.page
     assert not Message.objects.exists()
+    assert not AuditEvent.objects.filter(action="message.sent").exists()

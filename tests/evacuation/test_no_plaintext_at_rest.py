@@ -8,7 +8,13 @@ import pytest
 from django.test import Client
 
 from evacuation.models import Case
-from tests.factories import database_dump, submit_intake, vault_ready, verified_client
+from tests.factories import (
+    Applicant,
+    database_dump,
+    submit_intake,
+    vault_ready,
+    verified_client,
+)
 from vault.org import grant_from_recovery
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +28,8 @@ MARKERS = {
     "voucher": "MarkerVoucher Org 66b0",
 }
 SOURCE_ADDRESS = "203.0.113.77"
+# What the applicant writes later, from their status page.
+LATER = {"message": "MarkerMessage 0b7e", "add": "MarkerAddition 5c29"}
 
 
 def _forms_of(text: str) -> list[bytes]:
@@ -35,15 +43,21 @@ def test_no_marker_receipt_code_or_address_appears_anywhere_in_the_database(carl
     recovery = vault_ready()
     client = Client(REMOTE_ADDR=SOURCE_ADDRESS)
     reference, code = submit_intake(client, **MARKERS)
-    client.post("/status/", {"code": code})
+    applicant = Applicant(client)
+    applicant.check(code)
+    assert 'name="capability"' in applicant.page, "the code opened the status page"
+    for form_name, text in LATER.items():
+        applicant.act(form_name, text=text)
+        assert text in applicant.page  # sent, and shown back to them
     grant_from_recovery(grantee=carla, recovery_secret=recovery)
     opened = verified_client(carla).post(f"/staff/cases/{reference}/", {"reason": "assess"})
     assert MARKERS["name"] in opened.content.decode()  # the data is really there, encrypted
+    assert all(text in opened.content.decode() for text in LATER.values())
 
     dump = database_dump()
     assert reference.encode() in dump  # the dump does see our rows
     assert Case.objects.get(reference=reference).payload  # and the ciphertext
-    for field, marker in MARKERS.items():
+    for field, marker in {**MARKERS, **LATER}.items():
         for form in _forms_of(marker):
             assert form not in dump, f"{field} found in clear in the database"
     digits = "".join(ch for ch in code if ch.isdigit())

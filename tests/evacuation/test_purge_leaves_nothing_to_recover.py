@@ -9,13 +9,18 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from evacuation.models import Case, Message
 from evacuation.services import correspondence
 from evacuation.services.intake import PAYLOAD_PURPOSE
-from tests.factories import DEFAULT_PASSWORD, photo_with_gps, submit_intake
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    applicant_cipher,
+    photo_with_gps,
+    submit_intake,
+    withdrawn_case,
+)
 from vault import cases as vault_cases
 from vault import crypto
 from vault.errors import VaultError
@@ -31,10 +36,8 @@ MARKER = "Marker-purged-for-good"
 @pytest.fixture
 def ended_case(team):
     """A withdrawn case past retention, with an applicant message and a photo."""
-    reference, code = submit_intake(situation=MARKER)
-    Client().post("/status/", {"code": code, "step": "withdraw"})
-    case = Case.objects.get(reference=reference)
-    cipher = vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
+    case, code = withdrawn_case(days_ago=0, situation=MARKER)
+    cipher = applicant_cipher(code)
     message = correspondence.message_from_applicant(case=case, cipher=cipher, text=MARKER)
     attachment = correspondence.attachment_add(
         case=case, cipher=cipher, actor="applicant", data=photo_with_gps()
@@ -83,7 +86,7 @@ def _every_cipher(team, case_uid: str, code: str) -> list[vault_cases.CaseCipher
                     continue
                 ciphers.append(vault_cases.CaseCipher(case_uid, dek))
     with contextlib.suppress(VaultError):
-        ciphers.append(vault_cases.case_cipher_for_applicant(case_uid=case_uid, receipt_code=code))
+        ciphers.append(applicant_cipher(code))
     return ciphers
 
 

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from evacuation.models import Case, Message, Note
 from evacuation.services import correspondence
 from tests.factories import (
+    Applicant,
+    applicant_cipher,
+    applicant_with,
     database_dump,
     photo_with_gps,
+    purge_expired,
     submit_intake,
     verified_client,
+    withdrawn_case,
 )
 from vault import cases as vault_cases
 from vault.errors import VaultError
 from vault.models import ApplicantKey, CaseKey
+from vault.receipts import receipt_parse
 
 pytestmark = pytest.mark.django_db
 
@@ -29,23 +32,15 @@ MARKER = "Marker-retention-secret"
 
 
 def _withdrawn_case(days_ago: int) -> tuple[Case, str]:
-    reference, code = submit_intake(situation=MARKER)
-    Client().post("/status/", {"code": code, "step": "withdraw"})
-    Case.objects.filter(reference=reference).update(
-        state_changed_at=timezone.now() - timedelta(days=days_ago)
-    )
-    return Case.objects.get(reference=reference), code
+    return withdrawn_case(days_ago=days_ago, situation=MARKER)
 
 
-def _purge(*args: str) -> str:
-    out = StringIO()
-    call_command("purge_expired", *args, stdout=out)
-    return out.getvalue()
+_purge = purge_expired
 
 
 def test_an_ended_case_past_retention_is_shredded_beyond_recovery(team):
     case, code = _withdrawn_case(days_ago=91)
-    cipher = vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
+    cipher = applicant_cipher(code)
     correspondence.message_from_applicant(case=case, cipher=cipher, text=MARKER)
     correspondence.attachment_add(
         case=case, cipher=cipher, actor="applicant", data=photo_with_gps()
@@ -66,7 +61,7 @@ def test_an_ended_case_past_retention_is_shredded_beyond_recovery(team):
 
     assert org_keys_from_recovery(team.recovery)
     with pytest.raises(VaultError):
-        vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
+        vault_cases.case_cipher_for_applicant(receipt_parse(code))
     staff = verified_client(team.carla)
     opened = staff.post(f"/staff/cases/{case.reference}/", {"reason": "assess"}).content.decode()
     assert MARKER not in opened
@@ -80,6 +75,7 @@ def test_a_case_within_its_retention_time_stays(team):
     case, _code = _withdrawn_case(days_ago=89)
     assert "0 case(s) purged." in _purge()
     case.refresh_from_db()
+    assert case.state == "withdrawn"
     assert not case.is_purged and bytes(case.payload)
 
 
@@ -120,8 +116,10 @@ def test_a_caseworker_cannot_put_a_case_on_hold(team):
 
 def test_an_applicant_who_wrote_recently_keeps_their_case(team):
     case, code = _withdrawn_case(days_ago=200)
-    cipher = vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
-    correspondence.message_from_applicant(case=case, cipher=cipher, text="still here")
+    applicant = applicant_with(code)
+    applicant.act("message", text="still here")
+    assert "Your message is sent." in applicant.page
+    assert Message.objects.filter(case=case).count() == 1
     assert "0 case(s) purged." in _purge()
     Message.objects.update(created_at=timezone.now() - timedelta(days=31))
     assert "1 case(s) purged." in _purge()
@@ -139,23 +137,30 @@ def test_a_dry_run_lists_references_and_changes_nothing(team):
 
 def test_purging_twice_is_harmless(team):
     _withdrawn_case(days_ago=120)
-    _purge()
+    assert "1 case(s) purged." in _purge()
     assert "0 case(s) purged." in _purge()
     assert AuditEvent.objects.filter(action="case.purged").count() == 1
 
 
 def test_the_applicant_is_told_when_their_data_will_be_deleted_and_that_it_was(team):
     case, code = _withdrawn_case(days_ago=10)
-    page = Client().post("/status/", {"code": code}).content.decode()
-    assert "will be deleted for good soon after" in page
+    applicant = applicant_with(code)
+    assert "will be deleted for good soon after" in applicant.page
     Case.objects.filter(pk=case.pk).update(state_changed_at=timezone.now() - timedelta(days=100))
-    _purge()
-    page = Client().post("/status/", {"code": code}).content.decode()
-    assert "have been deleted, as we promised" in page
+    assert "1 case(s) purged." in _purge()
+    # The page they still have open (loaded before the purge) says it happened...
+    applicant.act("message", text="are you there?")
+    assert "have been deleted, as we promised" in applicant.page
+    assert not Message.objects.exists()
+    # ...and the code, typed again, finds nothing: a deleted case is not told from a wrong code.
+    again = Applicant()
+    again.check(code)
+    assert "We could not find a request with this code" in again.page
+    assert 'name="capability"' not in again.page
 
 
 def test_notes_go_with_the_case(team):
     case, _code = _withdrawn_case(days_ago=120)
     Note.objects.create(case=case, author=team.carla, body=b"ciphertext")
-    _purge()
+    assert "1 case(s) purged." in _purge()
     assert not Note.objects.exists()

@@ -1,4 +1,4 @@
-"""The applicant's /status/ page says when their data goes, and the date is the one the purge
+"""The applicant's status page says when their data goes, and the date is the one the purge
 keeps to: writing to us postpones it, a hold suspends it, an open case keeps it."""
 
 from __future__ import annotations
@@ -6,30 +6,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import formats, timezone, translation
 
 from evacuation.models import Case, Message
-from evacuation.services import correspondence, retention
-from tests.factories import submit_intake, verified_client
-from vault import cases as vault_cases
+from evacuation.services import retention
+from tests.factories import applicant_with, submit_intake, verified_client, withdrawn_case
 
 pytestmark = pytest.mark.django_db
 
 
 def _status(code: str) -> str:
-    response = Client().post("/status/", {"code": code})
-    assert response.status_code == 200
-    return response.content.decode()
+    """The status page the code opens."""
+    return applicant_with(code).page
 
 
 def _withdrawn(days_ago: int) -> tuple[Case, str]:
-    reference, code = submit_intake()
-    Client().post("/status/", {"code": code, "step": "withdraw"})
-    Case.objects.filter(reference=reference).update(
-        state_changed_at=timezone.now() - timedelta(days=days_ago)
-    )
-    return Case.objects.get(reference=reference), code
+    return withdrawn_case(days_ago=days_ago)
 
 
 def test_an_ended_case_goes_retention_days_after_it_ended(team, settings):
@@ -39,7 +31,7 @@ def test_an_ended_case_goes_retention_days_after_it_ended(team, settings):
     page = _status(code)
     assert "will be deleted for good soon after" in page
     with translation.override("en"):
-        assert formats.date_format(expected, "DATE_FORMAT") in page
+        assert formats.date_format(expected, "j E Y") in page
 
 
 def test_an_untouched_request_goes_untouched_days_after_it_came_or_after_the_last_staff_action(
@@ -59,13 +51,20 @@ def test_an_untouched_request_goes_untouched_days_after_it_came_or_after_the_las
 
 def test_writing_to_us_postpones_the_date_as_it_postpones_the_purge(team, settings):
     case, code = _withdrawn(days_ago=settings.RETENTION_DAYS - 1)
-    cipher = vault_cases.case_cipher_for_applicant(case_uid=str(case.uid), receipt_code=code)
-    correspondence.message_from_applicant(case=case, cipher=cipher, text="I am still here")
+    before = retention.deletion_date(case)
+    due_then = timezone.now() + timedelta(days=2)
+    assert retention.retention_due(now=due_then).filter(pk=case.pk).exists()
+    applicant = applicant_with(code)
+    applicant.act("message", text="I am still here")
+    assert "Your message is sent." in applicant.page
     wrote = Message.objects.get().created_at
-    assert (
-        retention.deletion_date(case)
-        == (wrote + timedelta(days=settings.RECENT_MESSAGE_DAYS)).date()
-    )
+    later = (wrote + timedelta(days=settings.RECENT_MESSAGE_DAYS)).date()
+    assert later > before
+    assert retention.deletion_date(case) == later
+    with translation.override("en"):
+        assert formats.date_format(later, "j E Y") in applicant.page
+    # The purge keeps to the same date: on the old date the case is not due any more.
+    assert not retention.retention_due(now=due_then).filter(pk=case.pk).exists()
 
 
 def test_a_case_being_worked_on_is_kept_without_a_date(team):
