@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.transaction import TransactionManagementError
 
 
 def scrub_deleted(tables: Iterable[str]) -> None:
@@ -17,6 +18,10 @@ def scrub_deleted(tables: Iterable[str]) -> None:
     VACUUM reclaims them: vacuum the tables now. What neither can reach is said in the README:
     PostgreSQL's WAL segments already written and archived, and every backup taken before.
     Must run outside a transaction (VACUUM refuses one)."""
+    if connection.in_atomic_block:
+        # Neither VACUUM nor a checkpoint can run inside a transaction (and a failed statement
+        # would abort the caller's): the next purge_expired, outside one, does it.
+        raise TransactionManagementError("The database files are scrubbed outside a transaction.")
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

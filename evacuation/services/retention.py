@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,7 +151,7 @@ def storage_scrub() -> bool:
     tables = (Case, Note, Message, Attachment, Addition, CaseKey, ApplicantKey)
     try:
         scrub_deleted(model._meta.db_table for model in tables)
-    except DatabaseError:
+    except (DatabaseError, TransactionManagementError):
         logger.warning("The database files could not be scrubbed now; purge_expired will.")
         return False
     return True
