@@ -45,6 +45,7 @@ class Action(models.TextChoices):
     # Cases
     CASE_RECEIVED = "case.received", _("Request received")
     CASE_OPENED = "case.opened", _("Case opened (decrypted)")
+    CASE_TAMPERING_FOUND = "case.tampering_found", _("Case key or request did not match the record")
     CASE_STATUS_VIEWED = "case.status_viewed", _("Applicant checked status")
     CASE_ASSESSED = "case.assessed", _("Case assessed")
     CASE_DECLINED = "case.declined", _("Case declined")
@@ -66,6 +67,9 @@ class Action(models.TextChoices):
     MESSAGE_SENT = "message.sent", _("Message sent")
     FILE_UPLOADED = "file.uploaded", _("File uploaded")
     FILE_DOWNLOADED = "file.downloaded", _("File downloaded")
+    # Reports (reports/): frozen aggregate figures for a closed period, e.g. "2026-Q3"
+    REPORT_GENERATED = "report.generated", _("Report generated")
+    REPORT_EXPORTED = "report.exported", _("Report exported")
 
 
 ALLOWED_DATA: dict[str, frozenset[str]] = {
@@ -95,7 +99,8 @@ ALLOWED_DATA: dict[str, frozenset[str]] = {
     Action.KEY_REVOKED: frozenset({"version", "reason"}),
     Action.KEY_ROTATED: frozenset({"old_version", "new_version", "cases"}),
     Action.VAULT_RECOVERED: frozenset({"version"}),
-    Action.CASE_RECEIVED: frozenset({"urgency"}),
+    Action.CASE_RECEIVED: frozenset({"urgency", "key_commitment", "intake_hash"}),
+    Action.CASE_TAMPERING_FOUND: frozenset({"what"}),
     Action.CASE_OPENED: frozenset({"reason"}),
     Action.CASE_STATUS_VIEWED: frozenset(),
     Action.CASE_ASSESSED: frozenset({"risk_level", "verified_by", "support"}),
@@ -118,4 +123,6 @@ ALLOWED_DATA: dict[str, frozenset[str]] = {
     Action.MESSAGE_SENT: frozenset({"direction"}),
     Action.FILE_UPLOADED: frozenset({"direction", "kind", "size_kib"}),
     Action.FILE_DOWNLOADED: frozenset({"kind"}),
+    Action.REPORT_GENERATED: frozenset({"period"}),
+    Action.REPORT_EXPORTED: frozenset({"period", "format"}),
 }

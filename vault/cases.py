@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cryptography.hazmat.primitives import hashes, hmac
 from django.db import IntegrityError, transaction
 
 from vault import crypto
@@ -61,6 +62,13 @@ class CaseCipher:
     def seal_to(self, public_key: bytes, *, info: bytes) -> bytes:
         """The DEK sealed to a key pair (an organisation key, the applicant's key)."""
         return crypto.seal(public_key, self._key, info=info)
+
+    def commitment(self) -> str:
+        """A keyed hash of the DEK (not the DEK): recorded in the audit log when the key is made
+        or changed, so a key that a database writer swapped in is caught before it is used."""
+        mac = hmac.HMAC(self._key, hashes.SHA256())
+        mac.update(b"safe-passage|key-commitment|" + self.case_uid.encode())
+        return mac.finalize().hex()
 
     def wrap_under(self, key: bytes, *, ad: bytes) -> bytes:
         """The DEK encrypted under a symmetric key (vault.capabilities)."""

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import gettext
+import re
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,7 +27,22 @@ INTAKE_FORM_AGE = timedelta(hours=12)
 LOOKUP_FORM_AGE = timedelta(hours=12)
 STATUS_FORM_AGE = timedelta(seconds=CAPABILITY_SECONDS)
 # Each language named in itself, so a person finds theirs whatever the page is in now.
-LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "ru": "Русский",
+    "uk": "Українська",
+    "ka": "ქართული",
+    "hy": "Հայերեն",
+    "az": "Azərbaycanca",
+    "kk": "Қазақша",
+    "ky": "Кыргызча",
+    "uz": "Oʻzbekcha",
+    "tg": "Тоҷикӣ",
+}
+# A catalogue's header says whether a native speaker has checked it ("X-Review-State: reviewed
+# (...)"); one that says otherwise ("unreviewed (machine-assisted, 2026-12)") puts a notice, in
+# its own language, on every applicant page in that language.
+REVIEW_STATE_HEADER = "X-Review-State"
 
 # One message for a wrong, unknown or deleted code: it must not tell them apart.
 CODE_NOT_FOUND = _(
@@ -61,7 +81,8 @@ STATE_TEXT = {
 
 
 def languages(request: HttpRequest) -> list[dict]:
-    """The same page in every language (the language lives in the URL, never in a cookie)."""
+    """The same page in every language offered (the language lives in the URL, never in a
+    cookie)."""
     current = get_language()
     return [
         {
@@ -71,7 +92,36 @@ def languages(request: HttpRequest) -> list[dict]:
             "current": code == current,
         }
         for code, _name in settings.LANGUAGES
+        if code in settings.APPLICANT_LANGUAGES
     ]
+
+
+def catalogues(language: str) -> list[Path]:
+    """The compiled catalogues (django.mo) of `language`: the project's and each app's."""
+    folders = [Path(folder) for folder in settings.LOCALE_PATHS]
+    folders += [Path(config.path) / "locale" for config in apps.get_app_configs()]
+    found = (folder / language / "LC_MESSAGES" / "django.mo" for folder in folders)
+    return [path for path in found if path.is_file()]
+
+
+def review_states(language: str) -> dict[Path, str]:
+    """Each catalogue of `language` with what its header says of its review ("" for nothing)."""
+    states = {}
+    for path in catalogues(language):
+        with path.open("rb") as handle:
+            info = gettext.GNUTranslations(handle).info()
+        states[path] = info.get(REVIEW_STATE_HEADER.lower(), "").strip()
+    return states
+
+
+@cache
+def reviewed(language: str) -> bool:
+    """Whether a native speaker has checked the translation: the source language always; any
+    other when one of its catalogues says "reviewed" and none says anything else."""
+    if language == settings.LANGUAGE_CODE:
+        return True
+    claims = [state for state in review_states(language).values() if state]
+    return bool(claims) and all(re.match(r"reviewed\b", state) for state in claims)
 
 
 def page(
@@ -82,6 +132,7 @@ def page(
         "quick_exit_url": settings.QUICK_EXIT_URL,
         "retention_days": settings.RETENTION_DAYS,
         "languages": languages(request),
+        "translation_unreviewed": not reviewed(get_language() or settings.LANGUAGE_CODE),
         **(context or {}),
     }
     return render(request, f"evacuation/applicant/{template}", context, status=status)

@@ -56,7 +56,7 @@ from evacuation.applicant.pages import (
 from evacuation.files import transfer
 from evacuation.models import Attachment, Case
 from evacuation.selectors.thread import case_additions, case_files, case_intake, case_thread
-from evacuation.services import correspondence, intake, retention
+from evacuation.services import correspondence, intake, integrity, retention
 from evacuation.services.casework import case_withdraw
 from vault import cases as vault_cases
 from vault.capabilities import (
@@ -71,6 +71,11 @@ from vault.cases import CaseCipher
 from vault.errors import VaultError, WrongCode
 
 ALREADY_SENT = _("This was already sent. Here is your request as it is now.")
+KEY_NOT_OURS = _(
+    "Something is wrong with the protection of your request, so nothing was shown and nothing "
+    "can be sent. Do not write anything here. Please contact the organisation another way you "
+    "trust."
+)
 KEPT_ON_HOLD = _(
     "Your request is withdrawn. We have to keep its data for a while longer, for a reason a "
     "coordinator recorded; it will be deleted as soon as that ends."
@@ -209,7 +214,13 @@ def _look_up(request: HttpRequest) -> HttpResponse:
     except WrongCode:
         return lookup_page(request, form, error=CODE_NOT_FOUND)
     attempt.succeeded()
-    return _status_page(request, Case.objects.get(uid=cipher.case_uid), cipher)
+    case = Case.objects.get(uid=cipher.case_uid)
+    try:
+        integrity.checked(case=case, cipher=cipher, actor=rules.APPLICANT)
+    except integrity.CaseTampered:
+        # A key someone sealed to this applicant: nothing may be read or written under it.
+        return page(request, "refused.html", {"reason": KEY_NOT_OURS}, status=409)
+    return _status_page(request, case, cipher)
 
 
 @sensitive_variables()

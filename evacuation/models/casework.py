@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from evacuation.choices import Currency, FundingCancelReason, FundingPurpose, ProposalStatus
 from evacuation.models.case import Case
+from evacuation.models.correspondence import bound_purpose
 
 NOTE_MAX_LENGTH = 5000
 
@@ -56,17 +57,22 @@ class Note(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    body = models.BinaryField()  # CaseCipher.encrypt_text(note_purpose(uid), text)
+    sequence = models.PositiveIntegerField()  # its place among the case's notes, 1, 2, ...
+    body = models.BinaryField()  # CaseCipher.encrypt_text(note.purpose, text)
 
     class Meta:
-        ordering = ["created_at"]
+        ordering = ["sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sequence"], name="one_note_a_place")
+        ]
 
     def __str__(self) -> str:
         return f"note {self.uid}"
 
     @property
     def purpose(self) -> str:
-        return f"note:{self.uid}"
+        """Author, time and place are bound in: a note cannot be re-attributed or moved."""
+        return bound_purpose("note", self.uid, self.author_id, self.sequence, self.created_at)
 
 
 class CodeReplacement(models.Model):

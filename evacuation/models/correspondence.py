@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +13,17 @@ from django.utils.translation import gettext_lazy as _
 from evacuation.models.case import Case
 
 MESSAGE_MAX_LENGTH = 5000
+
+
+def bound_purpose(kind: str, *parts) -> str:
+    """The associated data of a case's ciphertext: its kind, its id and the clear fields that
+    must not change under it (a time to the microsecond, in UTC)."""
+    words = [kind]
+    for part in parts:
+        if isinstance(part, datetime):
+            part = part.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f")
+        words.append("-" if part is None else str(part))
+    return ":".join(words)
 
 
 class Direction(models.TextChoices):
@@ -27,19 +39,28 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    sequence = models.PositiveIntegerField()  # its place in the case's thread, 1, 2, ...
     body = models.BinaryField()  # CaseCipher.encrypt_text(message.purpose, text)
     read_at = models.DateTimeField(null=True, blank=True)  # by staff, for applicant messages
 
     class Meta:
-        ordering = ["created_at"]
+        ordering = ["sequence"]
         indexes = [models.Index(fields=["case", "direction", "read_at"], name="message_unread")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sequence"], name="one_message_a_place")
+        ]
 
     def __str__(self) -> str:
         return f"message {self.uid}"
 
     @property
     def purpose(self) -> str:
-        return f"message:{self.uid}"
+        """Who wrote it, to whom, when and where in the thread are bound into the ciphertext:
+        a database writer who flips a reply to "from the applicant", gives it another author or
+        reorders the thread leaves a message that no longer opens."""
+        return bound_purpose(
+            "message", self.uid, self.direction, self.author_id, self.sequence, self.created_at
+        )
 
 
 class Attachment(models.Model):
@@ -64,7 +85,9 @@ class Attachment(models.Model):
 
     @property
     def purpose(self) -> str:
-        return f"file:{self.uid}"
+        return bound_purpose(
+            "file", self.uid, self.direction, self.uploaded_by_id, self.kind, self.created_at
+        )
 
 
 class Addition(models.Model):
@@ -84,4 +107,4 @@ class Addition(models.Model):
 
     @property
     def purpose(self) -> str:
-        return f"addition:{self.uid}"
+        return bound_purpose("addition", self.uid, self.created_at)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -40,6 +41,7 @@ from evacuation.choices import (
     VerifiedBy,
 )
 from evacuation.models import NOTE_MAX_LENGTH, Case, FundingProposal, Note, ProposalStatus
+from evacuation.services import integrity
 from evacuation.services.events import case_event
 from vault.errors import VaultError
 
@@ -112,12 +114,16 @@ def case_decline(
     """Ends the case with a reason from the fixed list; an optional note is stored encrypted
     (it needs `keys`, the decliner's unlocked session)."""
     text = _note_text(note, required=False)
+    cipher = None
+    if text:
+        rules.check("decline", case, actor)
+        cipher = _note_cipher(keys=keys, case=case, actor=actor)
     with transaction.atomic():
         locked = _locked(case, seen_version)
         rules.check("decline", locked, actor)
         _require(reason in DeclineReason.values, _("Choose why the request is declined."))
         if text:
-            _note_create(keys=keys, case=locked, actor=actor, text=text)
+            _note_create(cipher=cipher, case=locked, actor=actor, text=text)
         now = timezone.now()
         locked.decline()
         locked.decline_reason = reason
@@ -354,10 +360,12 @@ def note_add(
 ) -> Note:
     """An internal note, stored only as ciphertext under the case key. The event has no text."""
     body = _note_text(text, required=True)
+    rules.check("note", case, actor)
+    cipher = _note_cipher(keys=keys, case=case, actor=actor)  # before the lock: see integrity
     with transaction.atomic():
         locked = _locked(case, seen_version)
         rules.check("note", locked, actor)
-        note = _note_create(keys=keys, case=locked, actor=actor, text=body)
+        note = _note_create(cipher=cipher, case=locked, actor=actor, text=body)
         _touched(locked, note.created_at)
         case_event(locked, Action.CASE_NOTE_ADDED, actor=actor)
     return note
@@ -435,12 +443,14 @@ def _note_text(text: str, *, required: bool) -> str:
     return text
 
 
-@sensitive_variables("text", "cipher")
-def _note_create(*, keys: StaffKeys | None, case: Case, actor: User, text: str) -> Note:
+def _note_cipher(*, keys: StaffKeys | None, case: Case, actor: User):
+    """The case's (checked) cipher for a note, or a ValidationError that says why not."""
     try:
         if keys is None:
             raise VaultError("No keys were given.")
-        cipher = keys.case_cipher(str(case.uid))
+        return integrity.staff_cipher(case=case, keys=keys, actor=actor)
+    except integrity.CaseTampered as exc:
+        raise ValidationError(str(exc)) from None
     except VaultError:
         raise ValidationError(
             _(
@@ -449,7 +459,12 @@ def _note_create(*, keys: StaffKeys | None, case: Case, actor: User, text: str) 
                 "or ask a coordinator for access to case keys."
             )
         ) from None
-    note = Note(case=case, author=actor, created_at=timezone.now())
+
+
+@sensitive_variables("text", "cipher")
+def _note_create(*, cipher, case: Case, actor: User, text: str) -> Note:
+    place = (case.notes.aggregate(last=Max("sequence"))["last"] or 0) + 1
+    note = Note(case=case, author=actor, created_at=timezone.now(), sequence=place)
     note.body = cipher.encrypt_text(note.purpose, text)
     note.save(force_insert=True)
     return note

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -50,6 +50,11 @@ def _lock_unpurged(case: Case) -> None:
     _refuse_if_purged(locked)
 
 
+def _next_place(rows) -> int:
+    """The next place in a case's thread or notes (the caller holds the case's row lock)."""
+    return (rows.aggregate(last=Max("sequence"))["last"] or 0) + 1
+
+
 def _actor_fields(case: Case, actor) -> tuple[str, dict]:
     """Direction and the activity stamp a new message or file sets on the case."""
     now = timezone.now()
@@ -79,7 +84,10 @@ def _message_add(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message
     with transaction.atomic():
         _lock_unpurged(case)
         message = Message(
-            case=case, direction=direction, author=None if actor == rules.APPLICANT else actor
+            case=case,
+            direction=direction,
+            author=None if actor == rules.APPLICANT else actor,
+            sequence=_next_place(case.messages),
         )
         message.body = cipher.encrypt_text(message.purpose, text)
         message.save()

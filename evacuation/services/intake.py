@@ -11,6 +11,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from audit.actions import Action
 from evacuation.models import PAYLOAD_PURPOSE, Case, reference_new
+from evacuation.services import integrity
 from evacuation.services.events import case_event
 from vault import cases as vault_cases
 from vault.receipts import ReceiptCode
@@ -46,7 +47,8 @@ def case_submit(*, form_data: dict[str, Any]) -> tuple[Case, ReceiptCode]:
             payload=cipher.encrypt(PAYLOAD_PURPOSE, plaintext),
         )
         _save_with_fresh_reference(case)
-        case_event(case, Action.CASE_RECEIVED, actor="applicant", data={"urgency": case.urgency})
+        data = {"urgency": case.urgency, **integrity.made(case.payload, cipher)}
+        case_event(case, Action.CASE_RECEIVED, actor="applicant", data=data)
     return case, receipt_code
 
 

@@ -20,6 +20,7 @@ from evacuation.selectors.thread import (
     case_intake,
     case_thread,
 )
+from evacuation.services import integrity
 from evacuation.services.correspondence import messages_mark_read
 from evacuation.services.events import case_event
 from vault.errors import VaultError
@@ -54,13 +55,15 @@ def case_open(*, case: Case, actor: User, keys: StaffKeys, reason: str) -> Opene
     reason, and records that it happened (one CASE_OPENED event covers them all). The
     applicant's messages count as read from then on.
 
-    Raises vault.errors.VaultLocked (nothing recorded) when this session cannot open case keys.
+    Raises vault.errors.VaultLocked (nothing recorded) when this session cannot open case keys,
+    integrity.CaseTampered (recorded as such) when the key or the request is not the one made.
     """
     rules.check("open", case, actor)
     if reason not in OpenReason.values:
         raise ValueError("unknown reason")
+    # Before the transaction: a key or request found swapped stays on the record.
+    cipher = integrity.staff_cipher(case=case, keys=keys, actor=actor, request_too=True)
     with transaction.atomic():
-        cipher = keys.case_cipher(str(case.uid))
         intake = case_intake(case=case, cipher=cipher)
         additions = case_additions(case=case, cipher=cipher)
         notes = [_note_open(cipher, note) for note in case.notes.select_related("author")]

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 from audit.actions import Action
 from evacuation import rules
 from evacuation.models import Case, CodeReplacement
+from evacuation.services import integrity
 from evacuation.services.events import case_event
 from vault import cases as vault_cases
 from vault.receipts import ReceiptCode
@@ -67,10 +68,12 @@ def code_replacement_cancel(*, case: Case, actor: User) -> None:
 def code_replacement_issue(*, case: Case, actor: User, keys: StaffKeys) -> ReceiptCode:
     """The one who asked makes the new code, with the case key their session opens. Returns the
     code, to be shown once and passed on; the old code opens nothing from this moment."""
+    rules.check("issue_new_code", case, actor)  # a purged case: TransitionNotAllowed
+    # Before the lock, so a swapped key found here stays on the record (VaultLocked: nothing).
+    cipher = integrity.staff_cipher(case=case, keys=keys, actor=actor)
     with transaction.atomic():
         locked = _locked(case)
-        rules.check("issue_new_code", locked, actor)  # a purged case: TransitionNotAllowed
-        cipher = keys.case_cipher(str(case.uid))  # VaultLocked: nothing written
+        rules.check("issue_new_code", locked, actor)
         code = vault_cases.applicant_key_replace(cipher=cipher)
         CodeReplacement.objects.filter(pk=locked.open_code_replacement().pk).update(
             issued_at=timezone.now()

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import capability_required
 from evacuation.files import transfer
 from evacuation.models import Attachment, Case
-from evacuation.services import correspondence, retention
+from evacuation.services import correspondence, integrity, retention
 from evacuation.staff.forms import HoldForm, MessageForm
 from evacuation.staff.views import LOCKED
 from vault.errors import VaultError, VaultLocked
@@ -39,10 +39,12 @@ def message_send(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, " ".join(form.errors.get("text", [_("Write a message first.")])))
         return _back(reference)
     try:
-        cipher = staff_keys(request).case_cipher(str(case.uid))
+        cipher = integrity.staff_cipher(case=case, keys=staff_keys(request), actor=request.user)
         correspondence.message_to_applicant(
             case=case, cipher=cipher, actor=request.user, text=form.cleaned_data["text"]
         )
+    except integrity.CaseTampered as exc:
+        messages.error(request, str(exc))
     except VaultLocked:
         messages.error(request, LOCKED)
     except (VaultError, ValidationError) as exc:
@@ -61,8 +63,10 @@ def file_upload(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case(reference)
     try:
         data = transfer.uploaded_bytes(request)
-        cipher = staff_keys(request).case_cipher(str(case.uid))
+        cipher = integrity.staff_cipher(case=case, keys=staff_keys(request), actor=request.user)
         correspondence.attachment_add(case=case, cipher=cipher, actor=request.user, data=data)
+    except integrity.CaseTampered as exc:
+        messages.error(request, str(exc))
     except VaultLocked:
         messages.error(request, LOCKED)
     except ValidationError as exc:  # FileRefused is one
@@ -80,12 +84,15 @@ def file_upload(request: HttpRequest, reference: str) -> HttpResponse:
 def file_download(request: HttpRequest, reference: str, uid: str) -> HttpResponse:
     case = _case(reference)
     try:
-        cipher = staff_keys(request).case_cipher(str(case.uid))
+        cipher = integrity.staff_cipher(case=case, keys=staff_keys(request), actor=request.user)
         row, data = correspondence.attachment_open(
             case=case, cipher=cipher, actor=request.user, uid=uid
         )
     except (Attachment.DoesNotExist, ValidationError):
         raise PermissionDenied from None
+    except integrity.CaseTampered as exc:
+        messages.error(request, str(exc))
+        return _back(reference)
     except VaultError:
         messages.error(request, LOCKED)
         return _back(reference)

@@ -31,7 +31,7 @@ from evacuation.choices import HoldReason, State
 from evacuation.models import NOTE_MAX_LENGTH, Case, FundingProposal, ProposalStatus
 from evacuation.selectors import case_page, thread, timeline
 from evacuation.selectors import queue as queue_selectors
-from evacuation.services import opening, retention
+from evacuation.services import integrity, opening, retention
 from evacuation.staff import forms
 from evacuation.staff.actions import BY_NAME, ActionCall, StaffAction
 from vault.errors import VaultError, VaultLocked
@@ -131,6 +131,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             extra["additions"] = opened.additions
             extra["notes"] = opened.notes
             extra["thread"] = opened.messages
+        except integrity.CaseTampered:
+            extra["tampered"] = True
         except VaultLocked:
             extra["locked"] = True
         except VaultError:

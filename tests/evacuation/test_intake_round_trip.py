@@ -137,7 +137,11 @@ def test_it_records_the_intake_with_the_urgency_and_nothing_personal():
     reference, _code = request_sent(urgency="now", name="Zoya Marker")
     event = AuditEvent.objects.get(action="case.received")
     assert event.target_ref == reference
-    assert event.data == {"urgency": "now"}
+    # The urgency, and two hashes that let the key and the request be checked later.
+    assert set(event.data) == {"urgency", "key_commitment", "intake_hash"}
+    assert event.data["urgency"] == "now"
+    assert all(len(event.data[name]) == 64 for name in ("key_commitment", "intake_hash"))
+    assert "Zoya" not in str(event.data)
 
 
 def test_a_caseworker_with_a_grant_opens_the_case_and_reads_every_field(recovery, carla):

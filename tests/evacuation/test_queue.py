@@ -112,14 +112,15 @@ def test_an_open_case_nobody_touched_for_a_week_is_overdue_and_a_closed_one_is_n
 def test_cases_with_unread_applicant_messages_are_marked(carla):
     waiting = make_case()
     answered = make_case()
-    Message.objects.create(case=waiting, direction=Direction.FROM_APPLICANT, body=b"x")
+    Message.objects.create(case=waiting, direction=Direction.FROM_APPLICANT, sequence=1, body=b"x")
     Message.objects.create(
         case=answered,
         direction=Direction.FROM_APPLICANT,
+        sequence=1,
         body=b"x",
         read_at=timezone.now(),
     )
-    Message.objects.create(case=answered, direction=Direction.TO_APPLICANT, body=b"x")
+    Message.objects.create(case=answered, direction=Direction.TO_APPLICANT, sequence=2, body=b"x")
     page = verified_client(carla).get("/staff/cases/").content.decode()
     assert "Unread message" in _row(page, waiting.reference)
     assert "Unread message" not in _row(page, answered.reference)

@@ -55,9 +55,14 @@ def bulk_cases(count: int, *, assignee=None) -> None:
             )
         )
     Case.objects.bulk_create(cases, batch_size=500)
-    ids = list(Case.objects.values_list("pk", flat=True)[: count // 10])
+    ids = list(
+        Case.objects.filter(messages__isnull=True).values_list("pk", flat=True)[: count // 10]
+    )
     Message.objects.bulk_create(
-        [Message(case_id=pk, direction=Direction.FROM_APPLICANT, body=b"x") for pk in ids]
+        [
+            Message(case_id=pk, direction=Direction.FROM_APPLICANT, sequence=1, body=b"x")
+            for pk in ids
+        ]
     )
 
 

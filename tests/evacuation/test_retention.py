@@ -161,6 +161,6 @@ def test_the_applicant_is_told_when_their_data_will_be_deleted_and_that_it_was(t
 
 def test_notes_go_with_the_case(team):
     case, _code = _withdrawn_case(days_ago=120)
-    Note.objects.create(case=case, author=team.carla, body=b"ciphertext")
+    Note.objects.create(case=case, author=team.carla, sequence=1, body=b"ciphertext")
     assert "1 case(s) purged." in _purge()
     assert not Note.objects.exists()

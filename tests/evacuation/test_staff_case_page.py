@@ -99,9 +99,12 @@ def test_a_ciphertext_copied_onto_another_case_does_not_open(reference, recovery
     page = verified_client(carla).post(f"/staff/cases/{other_ref}/", {"reason": "assess"})
     text = page.content.decode()
     assert page.status_code == 200
-    assert "cannot be opened" in text
+    # The request is not the one recorded when the case arrived: shown as tampering, on record.
+    assert "does not match what was recorded when it arrived" in text
     assert NAME not in text and "Other Person Marker" not in text
     assert not AuditEvent.objects.filter(action="case.opened").exists()
+    found = AuditEvent.objects.get(action="case.tampering_found")
+    assert (found.target_ref, found.data, found.actor) == (other_ref, {"what": "request"}, carla)
 
 
 def test_a_shredded_case_says_it_cannot_be_opened(reference, recovery, carla):
