@@ -144,7 +144,7 @@ print(sum(TokenBucket.authorize(key, capacity=25, refill_seconds=3600) for _ in 
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the workers commit rows: the tables are emptied after
 def test_two_workers_on_postgresql_never_overdraw_one_bucket():
     # The workers commit their own rows in the suite's database: a fresh key keeps them apart.
     key = f"test:{uuid.uuid4().hex[:8]}"
