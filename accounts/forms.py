@@ -24,6 +24,17 @@ class CodeForm(forms.Form):
     )
 
 
+class SignInCodeForm(CodeForm):
+    """The code at sign-in: six digits, or a backup code of letters and digits, so the field
+    does not ask phones for a digits-only keyboard (on which a backup code cannot be typed)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        attrs = self.fields["token"].widget.attrs
+        attrs.pop("inputmode", None)
+        attrs.update({"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"})
+
+
 class PasswordConfirmForm(forms.Form):
     """Re-entering the password before a change to the second factor."""
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
-from django.utils.crypto import salted_hmac
 
+from accounts.lockout import username_hash
 from audit.actions import Action
 from audit.services import record
 
-
-def username_hash(username: str) -> str:
-    """Lets auditors correlate attempts on one name without the log holding the name."""
-    return salted_hmac("accounts.audit-username", (username or "").lower()).hexdigest()[:32]
+__all__ = ["on_locked_out", "on_login_failed", "username_hash"]
 
 
 @receiver(user_login_failed)
@@ -27,8 +24,12 @@ def on_login_failed(sender, credentials: dict, request=None, **kwargs) -> None:
 
 @receiver(user_locked_out)
 def on_locked_out(sender, request=None, username: str | None = None, **kwargs) -> None:
+    # Axes passes `username` as AXES_USERNAME_CALLABLE made it; the name typed is hashed here
+    # from the credentials it keeps on the request, so the event never depends on that setting.
+    credentials = getattr(request, "axes_credentials", None) or {}
+    typed = credentials.get("username")
     record(
         action=Action.SIGNIN_LOCKED_OUT,
         actor="anonymous",
-        data={"username_hash": username_hash(username or "")},
+        data={"username_hash": username_hash(typed if isinstance(typed, str) else "")},
     )

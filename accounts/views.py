@@ -8,12 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import selectors, services
+from accounts import lockout, selectors, services
 from accounts.decorators import capability_required
 from accounts.forms import (
     CodeForm,
@@ -21,9 +21,10 @@ from accounts.forms import (
     LoginForm,
     PasswordChangeForm,
     PasswordConfirmForm,
+    SignInCodeForm,
 )
 from accounts.qr import qr_data_uri
-from accounts.roles import CAPABILITIES
+from accounts.roles import CAPABILITIES, CAPABILITY_LABELS
 from accounts.twofactor import has_second_factor, second_factor_check
 from audit.actions import Action
 from audit.services import record
@@ -39,11 +40,17 @@ SESSION_LOCKED = gettext_lazy(
 )
 
 
-def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs):
-    """django-axes calls this when a username is locked; it says nothing about the account."""
-    paused = _(
-        "Too many failed sign-in attempts. Sign-in is paused for 15 minutes; try again later."
-    )
+def locked_out(request: HttpRequest, original_response=None, credentials: dict | None = None):
+    """django-axes calls this when a username is locked from the request's source (see
+    accounts.lockout); it says nothing about the account, and the same for a name that has none."""
+    minutes = lockout.cool_off_minutes()
+    paused = ngettext(
+        "Too many failed sign-in attempts with this username from your network. Sign-in with it "
+        "from here is paused for %(minutes)d minute; try again later.",
+        "Too many failed sign-in attempts with this username from your network. Sign-in with it "
+        "from here is paused for %(minutes)d minutes; try again later.",
+        minutes,
+    ) % {"minutes": minutes}
     return render(
         request, "accounts/login.html", {"form": LoginForm(), "paused": paused}, status=429
     )
@@ -56,6 +63,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         password = form.cleaned_data["password"]
+        # Before the check, so that a right and a wrong password are answered as slowly.
+        lockout.slow_down(request, username)
         user = authenticate(request, username=username, password=password)
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
@@ -69,7 +78,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 def _second_factor_passed(request: HttpRequest, device) -> None:
     otp_login(request, device)
+    failures = lockout.failures_since_last_sign_in(request.user)
     record(action=Action.SIGNIN_SUCCEEDED, actor=request.user)
+    if failures:
+        messages.warning(
+            request,
+            ngettext(
+                "There was %(count)d failed sign-in attempt with your username since you last "
+                "signed in. If that was not you, tell an administrator.",
+                "There were %(count)d failed sign-in attempts with your username since you last "
+                "signed in. If those were not you, tell an administrator.",
+                failures,
+            )
+            % {"count": failures},
+        )
     if not vault_session.unlock_complete(request):
         messages.info(
             request, _("You have no access to case data yet. A coordinator can grant it.")
@@ -82,14 +104,23 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:home")
     if not has_second_factor(request.user):
         return redirect("accounts:enrol")
-    form = CodeForm(request.POST or None)
+    form = SignInCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check = second_factor_check(user=request.user, token=form.cleaned_data["token"])
         if check.device is not None:
             _second_factor_passed(request, check.device)
             return redirect("accounts:home")
         if check.throttled:
-            form.add_error(None, _("Too many wrong codes. Wait a minute, then try again."))
+            seconds = check.wait_seconds
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many attempts: wait %(seconds)d second, then try again.",
+                    "Too many attempts: wait %(seconds)d seconds, then try again.",
+                    seconds,
+                )
+                % {"seconds": seconds},
+            )
         else:
             form.add_error("token", _("That code did not work."))
     return render(request, "accounts/verify.html", {"form": form})
@@ -138,7 +169,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 
 
 def home_view(request: HttpRequest) -> HttpResponse:
-    capabilities = sorted(cap for cap in CAPABILITIES if request.user.may(cap))
+    capabilities = [CAPABILITY_LABELS[cap] for cap in CAPABILITIES if request.user.may(cap)]
     return render(request, "accounts/home.html", {"capabilities": capabilities})
 
 

@@ -93,7 +93,7 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _source(address: str) -> str:
+def source(address: str) -> str:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -112,7 +112,7 @@ def _bucket_key(scope: str, value: str) -> str:
 
 def source_key(request: HttpRequest, scope: str) -> str:
     """The key of the request's source in `scope`: the scope and 4 hex digits."""
-    return _bucket_key(scope, _source(client_address(request)))
+    return _bucket_key(scope, source(client_address(request)))
 
 
 def _per_source(request: HttpRequest, scope: str, capacity: int, refill_seconds: float) -> _Budget:
@@ -158,7 +158,7 @@ def code_attempt(
         settings.RATE_LIMIT_WINDOW_SECONDS,
     )
     trickle = _Budget(
-        _bucket_key("trickle", f"{_source(client_address(request))}|{locator if live else ''}"),
+        _bucket_key("trickle", f"{source(client_address(request))}|{locator if live else ''}"),
         settings.RATE_LIMIT_CODE_TRICKLE_PER_MINUTE,
         60,
     )

@@ -40,7 +40,7 @@ def test_it_throttles_codes_after_a_failure(client, carla):
     code = fresh_totp_code(carla)
     client.post("/staff/login/code/", {"token": "123456"})
     response = client.post("/staff/login/code/", {"token": code})
-    assert "Too many wrong codes" in response.content.decode()
+    assert "Too many attempts: wait 1 second, then try again." in response.content.decode()
     assert client.get("/staff/")["Location"] == "/staff/login/code/"
 
 
