@@ -11,6 +11,11 @@ not (PermissionDenied), the case is not in a state for it (TransitionNotAllowed;
 "this case changed, reload"), or the work needs something else first (ValidationError, with a
 message a person can act on). The case is read, never imported: the models import this module.
 
+Every action on a case's content (`ON_CONTENT`: what decrypts it, writes under its key, or
+decides on what the applicant wrote) needs the person's own opening of the case, with a reason,
+in their signed-in session: the caller says whether there is one (`opened=`, from the session's
+StaffKeys), and the vault itself unwraps a case key only for an opened case.
+
 The limits of what may be asked for (the funding cap, its currencies) live here too.
 """
 
@@ -84,6 +89,7 @@ class Refusal:
 
     kind: type[Exception]
     message: str = ""
+    needs_opening: bool = False  # allowed once the person opens the case
 
     def error(self) -> Exception:
         if self.kind is ValidationError:
@@ -93,6 +99,19 @@ class Refusal:
 
 NOT_NOW = Refusal(TransitionNotAllowed, "the case is not in a state for this")
 NOT_YOU = Refusal(PermissionDenied)
+
+ON_CONTENT = frozenset(
+    {
+        "assess",
+        "decline",
+        "propose_funding",
+        "note",
+        "message",
+        "upload",
+        "download",
+        "issue_new_code",
+    }
+)
 
 
 def _needs(message: str) -> Refusal:
@@ -245,30 +264,45 @@ RULES: dict[str, Callable[..., Refusal | None]] = {
     # Not action forms, but asked the same way by pages and services:
     "open": _role("open_case"),
     "message": _role("message_applicant"),
+    "upload": _role("message_applicant"),
     "download": _role("open_case"),
     "hold": _hold,
 }
 
 
-def refusal(action: str, case, user, *, pending=_LOOK_IT_UP) -> Refusal | None:
+def not_opened() -> Refusal:
+    message = _(
+        "Open this case first, with a reason: its content is shown, and can be worked on, only "
+        "after an opening on the record. Nothing was saved."
+    )
+    return Refusal(ValidationError, message, needs_opening=True)
+
+
+def refusal(
+    action: str, case, user, *, pending=_LOOK_IT_UP, opened: bool = False
+) -> Refusal | None:
     """Why `user` may not do `action` to `case` now, or None. `pending` is the case's pending
-    funding proposal (or None) when the caller has it at hand; otherwise it is read."""
+    funding proposal (or None) when the caller has it at hand; otherwise it is read. `opened`:
+    whether the person opened the case in this session (only `ON_CONTENT` actions ask)."""
     if pending is _LOOK_IT_UP and action in (
         "approve_funding",
         "propose_funding",
         "reject_funding",
     ):
         pending = case.pending_proposal()
-    return RULES[action](case, user, None if pending is _LOOK_IT_UP else pending)
+    answer = RULES[action](case, user, None if pending is _LOOK_IT_UP else pending)
+    if answer is None and action in ON_CONTENT and not opened:
+        return not_opened()
+    return answer
 
 
-def allows(action: str, case, user, *, pending=_LOOK_IT_UP) -> bool:
-    return refusal(action, case, user, pending=pending) is None
+def allows(action: str, case, user, *, pending=_LOOK_IT_UP, opened: bool = False) -> bool:
+    return refusal(action, case, user, pending=pending, opened=opened) is None
 
 
-def check(action: str, case, user, *, pending=_LOOK_IT_UP) -> None:
+def check(action: str, case, user, *, pending=_LOOK_IT_UP, opened: bool = False) -> None:
     """Raises TransitionNotAllowed, PermissionDenied or ValidationError unless allowed."""
-    answer = refusal(action, case, user, pending=pending)
+    answer = refusal(action, case, user, pending=pending, opened=opened)
     if answer is not None:
         raise answer.error()
 

@@ -177,6 +177,35 @@ class VaultBrowser:
         self.run(lambda r: vault_session.unlock_begin(r, user=self.user, password=password))
         return self.run(vault_session.unlock_complete)
 
+    def open_case(self, case, reason: str = "assess"):
+        """Opens `case` as the case page's "Open" does: recorded, then kept for the session."""
+        from evacuation.services import opening
+        from vault import session as vault_session
+
+        def action(request):
+            keys = vault_session.staff_keys(request)
+            opened = opening.case_open(case=case, actor=self.user, keys=keys, reason=reason)
+            vault_session.opening_remember(request, case.uid)
+            return opened
+
+        return self.run(action)
+
+
+def opened_by(user: User, *cases):
+    """The StaffKeys of a session that opened `cases` and holds no key: enough for decisions
+    that need an opening but decrypt nothing (assess, propose, decline without a note)."""
+    from vault.session import StaffKeys
+
+    user_pk = getattr(user, "pk", None)  # the applicant and anonymous visitors hold none
+    return StaffKeys(user_pk=user_pk, opened=frozenset(str(case.uid) for case in cases))
+
+
+def case_opened(client: Client, reference: str, reason: str = "assess"):
+    """Opens the case through its page's "Open" form; the opening lasts for the session."""
+    response = client.post(f"/staff/cases/{reference}/", {"reason": reason})
+    assert response.status_code == 302, response.status_code
+    return response
+
 
 # --- evacuation: intake builders and a whole-database dump -------------------------------------
 
@@ -355,15 +384,21 @@ def case_in_state(state: str, *, assessor: User, approver: User | None = None, *
         return case
     if state == "withdrawn":
         return casework.case_withdraw(case=case, actor="applicant")
+    keys = opened_by(assessor, case)
     case = casework.case_assess(
-        case=case, actor=assessor, risk_level=3, verified_by="referee", support=["relocation"]
+        case=case,
+        actor=assessor,
+        keys=keys,
+        risk_level=3,
+        verified_by="referee",
+        support=["relocation"],
     )
     if state == "declined":
-        return casework.case_decline(case=case, actor=assessor, reason="no_capacity")
+        return casework.case_decline(case=case, actor=assessor, keys=keys, reason="no_capacity")
     if state == "assessed":
         return case
     casework.funding_propose(
-        case=case, actor=assessor, amount="1200.00", currency="EUR", purpose="transport"
+        case=case, actor=assessor, keys=keys, amount="1200.00", currency="EUR", purpose="transport"
     )
     if state == "proposed":
         case.refresh_from_db()

@@ -39,6 +39,10 @@ class WrongRecoverySecret(VaultError):
     """The recovery secret does not belong to this vault."""
 
 
+class NotOpened(VaultError):
+    """This person has not opened the case, with a reason, in this signed-in session."""
+
+
 class CaseKeyMissing(VaultError):
     """The case has no key (it was shredded, or never created)."""
 

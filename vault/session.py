@@ -8,6 +8,10 @@ private key(s), again only encrypted under K. The sessions table alone therefore
 nothing that opens a case; the cookie alone holds a random key and nothing else.
 Logout, session expiry or `lock()` forget it; the middleware then deletes the cookie.
 
+The same data lists the cases the person opened (with a reason, on the record) in this session:
+a case key is unwrapped only for one of them (`StaffKeys.case_cipher`), and an opening lasts
+until the person closes the case or the session ends.
+
 A view resolves what the session holds once, with `staff_keys(request)`, and hands the
 resulting `StaffKeys` to services: nothing below the view ever sees the request.
 """
@@ -27,6 +31,7 @@ from vault.errors import (
     DecryptionFailed,
     NoGrant,
     NoPersonalKey,
+    NotOpened,
     VaultLocked,
     VaultNotInitialised,
     WrongPassword,
@@ -173,6 +178,7 @@ class StaffKeys:
     user_pk: int | None = None
     _sealed: dict[str, str] = field(default_factory=dict)
     _cookie_key: bytes | None = None
+    opened: frozenset[str] = frozenset()  # the cases opened in this session (see the module)
 
     def __reduce__(self):
         raise TypeError("StaffKeys are not to be pickled or cached.")
@@ -209,13 +215,20 @@ class StaffKeys:
             return False
         return self.org_private_bytes(version) is not None
 
-    def case_cipher(self, case_uid: str) -> CaseCipher:
-        """Opens the case with the organisation key this session holds.
+    def has_opened(self, case_uid) -> bool:
+        return str(case_uid) in self.opened
 
-        Raises NoGrant (a VaultLocked: the person holds no grant for the key the case needs; a
-        coordinator must grant), VaultLocked (the session is not unlocked or lacks that key
-        version, e.g. after a rotation: sign in again), CaseKeyMissing (shredded)."""
+    def case_cipher(self, case_uid: str, *, opening: bool = False) -> CaseCipher:
+        """Opens the case with the organisation key this session holds, for a case this person
+        opened in this session; `opening=True` only for the opening itself, which records why.
+
+        Raises NotOpened (no opening in this session), NoGrant (a VaultLocked: the person holds
+        no grant for the key the case needs; a coordinator must grant), VaultLocked (the session
+        is not unlocked or lacks that key version, e.g. after a rotation: sign in again),
+        CaseKeyMissing (shredded)."""
         case_uid = str(case_uid)
+        if not (opening or self.has_opened(case_uid)):
+            raise NotOpened("Open this case, with a reason, first.")
         case_key = CaseKey.objects.filter(case_uid=case_uid).first()
         if case_key is None:
             raise CaseKeyMissing("This case has no key.")
@@ -240,7 +253,28 @@ def staff_keys(request: HttpRequest) -> StaffKeys:
         user_pk=request.user.pk,
         _sealed=dict(data.get("org", {})),
         _cookie_key=_cookie_key(request),
+        opened=frozenset(data.get("opened", [])),
     )
+
+
+def opening_remember(request: HttpRequest, case_uid) -> None:
+    """After the opening was recorded (evacuation.services.opening): the case stays open for
+    this person until they close it or the session ends. Does nothing in a locked session."""
+    data = _vault_data(request)
+    if data is None:
+        return
+    opened = [uid for uid in data.get("opened", []) if uid != str(case_uid)]
+    request.session[SESSION_KEY] = {**data, "opened": [*opened, str(case_uid)]}
+
+
+def opening_forget(request: HttpRequest, case_uid) -> bool:
+    """Closes the case for this session; True if it was open."""
+    data = _vault_data(request)
+    if data is None or str(case_uid) not in data.get("opened", []):
+        return False
+    opened = [uid for uid in data["opened"] if uid != str(case_uid)]
+    request.session[SESSION_KEY] = {**data, "opened": opened}
+    return True
 
 
 def has_vault_data(request: HttpRequest) -> bool:

@@ -66,15 +66,17 @@ def case_assess(
     *,
     case: Case,
     actor: User,
+    keys: StaffKeys,
     risk_level: int,
     verified_by: str,
     support: Iterable[str],
     seen_version: str | None = None,
 ) -> Case:
+    """Assesses what the applicant wrote: only after the assessor opened the case."""
     support_codes = _support_codes(support)
     with transaction.atomic():
         locked = _locked(case, seen_version)
-        rules.check("assess", locked, actor)
+        rules.check("assess", locked, actor, opened=keys.has_opened(case.uid))
         _require(
             risk_level in RiskLevel.values,
             _("Choose a risk level from 1 to 4."),
@@ -106,21 +108,22 @@ def case_decline(
     *,
     case: Case,
     actor: User,
+    keys: StaffKeys,
     reason: str,
     note: str = "",
-    keys: StaffKeys | None = None,
     seen_version: str | None = None,
 ) -> Case:
-    """Ends the case with a reason from the fixed list; an optional note is stored encrypted
-    (it needs `keys`, the decliner's unlocked session)."""
+    """Ends the case, after the decliner opened it, with a reason from the fixed list; an
+    optional note is stored encrypted under the case key `keys` open."""
     text = _note_text(note, required=False)
+    opened = keys.has_opened(case.uid)
     cipher = None
     if text:
-        rules.check("decline", case, actor)
+        rules.check("decline", case, actor, opened=opened)
         cipher = _note_cipher(keys=keys, case=case, actor=actor)
     with transaction.atomic():
         locked = _locked(case, seen_version)
-        rules.check("decline", locked, actor)
+        rules.check("decline", locked, actor, opened=opened)
         _require(reason in DeclineReason.values, _("Choose why the request is declined."))
         if text:
             _note_create(cipher=cipher, case=locked, actor=actor, text=text)
@@ -142,15 +145,17 @@ def funding_propose(
     *,
     case: Case,
     actor: User,
+    keys: StaffKeys,
     amount: Decimal | str,
     currency: str,
     purpose: str,
     seen_version: str | None = None,
 ) -> FundingProposal:
-    """A request for money on an assessed case, within the cap; a second person approves it."""
+    """A request for money on an assessed case the proposer opened, within the cap; a second
+    person approves it."""
     with transaction.atomic():
         locked = _locked(case, seen_version)
-        rules.check("propose_funding", locked, actor)
+        rules.check("propose_funding", locked, actor, opened=keys.has_opened(case.uid))
         value = rules.funding_amount(amount)
         _require(
             currency in rules.funding_currencies(),
@@ -360,11 +365,12 @@ def note_add(
 ) -> Note:
     """An internal note, stored only as ciphertext under the case key. The event has no text."""
     body = _note_text(text, required=True)
-    rules.check("note", case, actor)
+    opened = keys.has_opened(case.uid)
+    rules.check("note", case, actor, opened=opened)
     cipher = _note_cipher(keys=keys, case=case, actor=actor)  # before the lock: see integrity
     with transaction.atomic():
         locked = _locked(case, seen_version)
-        rules.check("note", locked, actor)
+        rules.check("note", locked, actor, opened=opened)
         note = _note_create(cipher=cipher, case=locked, actor=actor, text=body)
         _touched(locked, note.created_at)
         case_event(locked, Action.CASE_NOTE_ADDED, actor=actor)
@@ -443,11 +449,9 @@ def _note_text(text: str, *, required: bool) -> str:
     return text
 
 
-def _note_cipher(*, keys: StaffKeys | None, case: Case, actor: User):
+def _note_cipher(*, keys: StaffKeys, case: Case, actor: User):
     """The case's (checked) cipher for a note, or a ValidationError that says why not."""
     try:
-        if keys is None:
-            raise VaultError("No keys were given.")
         return integrity.staff_cipher(case=case, keys=keys, actor=actor)
     except integrity.CaseTampered as exc:
         raise ValidationError(str(exc)) from None

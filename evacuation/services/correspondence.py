@@ -61,7 +61,8 @@ def _actor_fields(case: Case, actor) -> tuple[str, dict]:
     if actor == rules.APPLICANT:
         case.last_applicant_activity_on = timezone.localdate(now)
         return Direction.FROM_APPLICANT, {"last_applicant_activity_on": timezone.localdate(now)}
-    rules.check("message", case, actor)
+    # The cipher is the opening's proof: a staff session unwraps only a case it opened.
+    rules.check("message", case, actor, opened=True)
     case.last_staff_action_at = now
     return Direction.TO_APPLICANT, {"last_staff_action_at": now}
 
@@ -137,7 +138,7 @@ def attachment_open(*, case: Case, cipher: CaseCipher, actor, uid: str) -> tuple
 
     Raises Attachment.DoesNotExist for a file of another case (or none)."""
     if actor != rules.APPLICANT:
-        rules.check("download", case, actor)
+        rules.check("download", case, actor, opened=True)  # as for "message"
     attachment = case.attachments.get(uid=uid)
     with transaction.atomic():
         data = cipher.open_file(attachment.purpose, bytes(attachment.blob))

@@ -80,7 +80,10 @@ def checked(*, case: Case, cipher: CaseCipher, actor, request_too: bool = False)
     return cipher
 
 
-def staff_cipher(*, case: Case, keys: StaffKeys, actor, request_too: bool = False) -> CaseCipher:
-    """The case's cipher from this staff session's keys, checked (vault errors as they come)."""
-    cipher = keys.case_cipher(str(case.uid))
+def staff_cipher(
+    *, case: Case, keys: StaffKeys, actor, request_too: bool = False, opening: bool = False
+) -> CaseCipher:
+    """The case's cipher from this staff session's keys, checked (vault errors as they come:
+    NotOpened unless the person opened the case in this session, or this is the opening)."""
+    cipher = keys.case_cipher(str(case.uid), opening=opening)
     return checked(case=case, cipher=cipher, actor=actor, request_too=request_too)

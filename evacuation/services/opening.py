@@ -1,4 +1,10 @@
-"""Opening a case: staff decrypt what the applicant wrote, for a stated reason, on the record."""
+"""Opening a case: staff decrypt what the applicant wrote, for a stated reason, on the record.
+
+One CASE_OPENED event covers the opening; the view then keeps the case open for the person's
+signed-in session (vault.session.opening_remember), so the case page goes on showing the content
+after a reply, a note or an assessment without asking for a new reason, until they close it
+(`case_close`, on the record too) or the session ends. Downloads are recorded one by one.
+"""
 
 from __future__ import annotations
 
@@ -62,14 +68,37 @@ def case_open(*, case: Case, actor: User, keys: StaffKeys, reason: str) -> Opene
     if reason not in OpenReason.values:
         raise ValueError("unknown reason")
     # Before the transaction: a key or request found swapped stays on the record.
+    cipher = integrity.staff_cipher(
+        case=case, keys=keys, actor=actor, request_too=True, opening=True
+    )
+    with transaction.atomic():
+        opened = _decrypted(case, cipher)
+        case_event(case, Action.CASE_OPENED, actor=actor, data={"reason": reason})
+    return opened
+
+
+@sensitive_variables()
+def case_shown(*, case: Case, actor: User, keys: StaffKeys) -> OpenedCase:
+    """The same content again, for a case this person opened in this session (its opening is
+    the record). Raises vault.errors.NotOpened otherwise, and what `case_open` raises."""
+    rules.check("open", case, actor)
     cipher = integrity.staff_cipher(case=case, keys=keys, actor=actor, request_too=True)
     with transaction.atomic():
-        intake = case_intake(case=case, cipher=cipher)
-        additions = case_additions(case=case, cipher=cipher)
-        notes = [_note_open(cipher, note) for note in case.notes.select_related("author")]
-        thread = case_thread(case=case, cipher=cipher)
-        messages_mark_read(case=case)
-        case_event(case, Action.CASE_OPENED, actor=actor, data={"reason": reason})
+        return _decrypted(case, cipher)
+
+
+def case_close(*, case: Case, actor: User) -> None:
+    """The person hides the content again (the view forgets the opening)."""
+    case_event(case, Action.CASE_OPENING_ENDED, actor=actor)
+
+
+@sensitive_variables()
+def _decrypted(case: Case, cipher) -> OpenedCase:
+    intake = case_intake(case=case, cipher=cipher)
+    additions = case_additions(case=case, cipher=cipher)
+    notes = [_note_open(cipher, note) for note in case.notes.select_related("author")]
+    thread = case_thread(case=case, cipher=cipher)
+    messages_mark_read(case=case)
     return OpenedCase(intake=intake, additions=additions, notes=notes, messages=thread)
 
 

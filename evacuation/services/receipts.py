@@ -68,12 +68,13 @@ def code_replacement_cancel(*, case: Case, actor: User) -> None:
 def code_replacement_issue(*, case: Case, actor: User, keys: StaffKeys) -> ReceiptCode:
     """The one who asked makes the new code, with the case key their session opens. Returns the
     code, to be shown once and passed on; the old code opens nothing from this moment."""
-    rules.check("issue_new_code", case, actor)  # a purged case: TransitionNotAllowed
+    opened = keys.has_opened(case.uid)
+    rules.check("issue_new_code", case, actor, opened=opened)  # purged: TransitionNotAllowed
     # Before the lock, so a swapped key found here stays on the record (VaultLocked: nothing).
     cipher = integrity.staff_cipher(case=case, keys=keys, actor=actor)
     with transaction.atomic():
         locked = _locked(case)
-        rules.check("issue_new_code", locked, actor)
+        rules.check("issue_new_code", locked, actor, opened=opened)
         code = vault_cases.applicant_key_replace(cipher=cipher)
         CodeReplacement.objects.filter(pk=locked.open_code_replacement().pk).update(
             issued_at=timezone.now()

@@ -72,6 +72,7 @@ ACTIONS: tuple[StaffAction, ...] = (
         forms.AssessForm,
         lambda call: casework.case_assess(
             **call.common,
+            keys=call.keys,
             risk_level=call.data["risk_level"],
             verified_by=call.data["verified_by"],
             support=call.data["support"],
@@ -97,6 +98,7 @@ ACTIONS: tuple[StaffAction, ...] = (
         forms.ProposeFundingForm,
         lambda call: casework.funding_propose(
             **call.common,
+            keys=call.keys,
             amount=call.data["amount"],
             currency=call.data["currency"],
             purpose=call.data["purpose"],

@@ -11,13 +11,14 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import capability_required
+from evacuation import rules
 from evacuation.files import transfer
 from evacuation.models import Attachment, Case
 from evacuation.services import correspondence, integrity, retention
 from evacuation.staff.forms import HoldForm, MessageForm
 from evacuation.staff.views import LOCKED
 from vault.errors import VaultError, VaultLocked
-from vault.session import staff_keys
+from vault.session import StaffKeys, staff_keys
 
 
 def _case(reference: str) -> Case:
@@ -28,18 +29,32 @@ def _back(reference: str) -> HttpResponse:
     return redirect("evacuation_staff:case", reference=reference)
 
 
+def _refused(request: HttpRequest, action: str, case: Case, keys: StaffKeys) -> bool:
+    """True (with the reason shown) unless this person may now: an opening comes first."""
+    answer = rules.refusal(action, case, request.user, opened=keys.has_opened(case.uid))
+    if answer is None:
+        return False
+    if answer.kind is PermissionDenied:
+        raise PermissionDenied
+    messages.error(request, answer.message or str(LOCKED))
+    return True
+
+
 @require_POST
 @capability_required("message_applicant")
 @sensitive_post_parameters("text")
 @sensitive_variables()
 def message_send(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case(reference)
+    keys = staff_keys(request)
+    if _refused(request, "message", case, keys):
+        return _back(reference)
     form = MessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("text", [_("Write a message first.")])))
         return _back(reference)
     try:
-        cipher = integrity.staff_cipher(case=case, keys=staff_keys(request), actor=request.user)
+        cipher = integrity.staff_cipher(case=case, keys=keys, actor=request.user)
         correspondence.message_to_applicant(
             case=case, cipher=cipher, actor=request.user, text=form.cleaned_data["text"]
         )
@@ -61,9 +76,12 @@ def message_send(request: HttpRequest, reference: str) -> HttpResponse:
 @sensitive_variables()
 def file_upload(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case(reference)
+    keys = staff_keys(request)
+    if _refused(request, "upload", case, keys):
+        return _back(reference)
     try:
         data = transfer.uploaded_bytes(request)
-        cipher = integrity.staff_cipher(case=case, keys=staff_keys(request), actor=request.user)
+        cipher = integrity.staff_cipher(case=case, keys=keys, actor=request.user)
         correspondence.attachment_add(case=case, cipher=cipher, actor=request.user, data=data)
     except integrity.CaseTampered as exc:
         messages.error(request, str(exc))
@@ -83,8 +101,11 @@ def file_upload(request: HttpRequest, reference: str) -> HttpResponse:
 @sensitive_variables()
 def file_download(request: HttpRequest, reference: str, uid: str) -> HttpResponse:
     case = _case(reference)
+    keys = staff_keys(request)
+    if _refused(request, "download", case, keys):
+        return _back(reference)
     try:
-        cipher = integrity.staff_cipher(case=case, keys=staff_keys(request), actor=request.user)
+        cipher = integrity.staff_cipher(case=case, keys=keys, actor=request.user)
         row, data = correspondence.attachment_open(
             case=case, cipher=cipher, actor=request.user, uid=uid
         )

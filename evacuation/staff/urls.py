@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("approvals/", views.approvals, name="approvals"),
     path("<str:reference>/", views.case_detail, name="case"),
+    path("<str:reference>/close/", views.case_close, name="close"),
     path("<str:reference>/message/", correspondence_views.message_send, name="message"),
     path("<str:reference>/files/", correspondence_views.file_upload, name="file_upload"),
     path(

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -35,7 +35,7 @@ from evacuation.services import integrity, opening, retention
 from evacuation.staff import forms
 from evacuation.staff.actions import BY_NAME, ActionCall, StaffAction
 from vault.errors import VaultError, VaultLocked
-from vault.session import staff_keys
+from vault.session import opening_forget, opening_remember, staff_keys
 
 CASE_CHANGED = gettext_lazy("This case changed while you were looking — reload it.")
 LOCKED = gettext_lazy(
@@ -70,7 +70,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         paginator.count = counts[filters.state]  # already counted: no second COUNT(*)
     page = paginator.get_page(request.GET.get("page"))
     state_counts = [
-        {"value": "open", "label": _("Open"), "count": counts["open"]},
+        {
+            "value": "open",
+            "label": pgettext("queue tab: cases still open", "Open"),
+            "count": counts["open"],
+        },
         *[
             {"value": value, "label": label, "count": counts[value]}
             for value, label in State.choices
@@ -111,33 +115,61 @@ def approvals(request: HttpRequest) -> HttpResponse:
 @capability_required("view_cases")
 @sensitive_variables()
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    """Facts on GET; the decrypted intake and notes only in the answer to an "Open" POST."""
+    """The facts; the decrypted content too while this person has the case open (an "Open"
+    POST with a reason opens it for the rest of their signed-in session)."""
     if request.method != "POST":
         return _case_page(request, reference)
     case = case_page.case_for_opening(reference=reference)
     if not rules.allows("open", case, request.user):
         raise PermissionDenied
     form = forms.OpenCaseForm(request.POST)
-    extra: dict[str, Any] = {"open_form": form}
-    if form.is_valid():
-        try:
-            opened = opening.case_open(
-                case=case,
-                actor=request.user,
-                keys=staff_keys(request),
-                reason=form.cleaned_data["reason"],
-            )
-            extra["intake"] = intake_answers(opened.intake)
-            extra["additions"] = opened.additions
-            extra["notes"] = opened.notes
-            extra["thread"] = opened.messages
-        except integrity.CaseTampered:
-            extra["tampered"] = True
-        except VaultLocked:
-            extra["locked"] = True
-        except VaultError:
-            extra["unreadable"] = True
-    return _case_page(request, reference, extra=extra)
+    if not form.is_valid():
+        return _case_page(request, reference, extra={"open_form": form})
+    try:
+        opening.case_open(
+            case=case,
+            actor=request.user,
+            keys=staff_keys(request),
+            reason=form.cleaned_data["reason"],
+        )
+    except (integrity.CaseTampered, VaultError) as exc:
+        return _case_page(request, reference, extra=_not_shown(exc))
+    opening_remember(request, case.uid)
+    return redirect("evacuation_staff:case", reference=reference)
+
+
+@require_POST
+@capability_required("view_cases")
+def case_close(request: HttpRequest, reference: str) -> HttpResponse:
+    """Hides the content again: the next look needs a new opening with a reason."""
+    case = case_page.case_for_opening(reference=reference)
+    if opening_forget(request, case.uid):
+        opening.case_close(case=case, actor=request.user)
+        messages.success(
+            request, _("The content is hidden again. Seeing it needs a new opening, with a reason.")
+        )
+    return redirect("evacuation_staff:case", reference=reference)
+
+
+def _not_shown(exc: Exception) -> dict[str, bool]:
+    if isinstance(exc, integrity.CaseTampered):
+        return {"tampered": True}
+    return {"locked": True} if isinstance(exc, VaultLocked) else {"unreadable": True}
+
+
+@sensitive_variables()
+def _shown(case: Case, user, keys) -> dict[str, Any]:
+    """What an open case shows: its content, or why it cannot be shown."""
+    try:
+        shown = opening.case_shown(case=case, actor=user, keys=keys)
+    except (integrity.CaseTampered, VaultError) as exc:
+        return _not_shown(exc)
+    return {
+        "intake": intake_answers(shown.intake),
+        "additions": shown.additions,
+        "notes": shown.notes,
+        "thread": shown.messages,
+    }
 
 
 @require_POST
@@ -152,12 +184,15 @@ def case_act(request: HttpRequest, reference: str, action: str) -> HttpResponse:
         raise PermissionDenied
     if not _still_as_seen(request, case):
         return _changed(request, reference, spec)
+    keys = staff_keys(request)
+    answer = rules.refusal(action, case, request.user, opened=keys.has_opened(case.uid))
+    if answer is not None and answer.needs_opening:  # the page shows no such form until then
+        messages.error(request, answer.message)
+        return _case_page(request, reference)
     form = spec.form(request.POST, auto_id=f"{action}-%s")
     if not form.is_valid():
         return _case_page(request, reference, bound={action: form})
-    call = ActionCall(
-        case=case, actor=request.user, keys=staff_keys(request), data=form.cleaned_data
-    )
+    call = ActionCall(case=case, actor=request.user, keys=keys, data=form.cleaned_data)
     try:
         result = spec.run(call)
     except (ConcurrentTransition, TransitionNotAllowed):  # CaseChanged is a ConcurrentTransition
@@ -212,16 +247,33 @@ def _case_page(
 ) -> HttpResponse:
     user = request.user
     case = case_page.case_for_page(reference=reference)
+    keys = staff_keys(request)
+    opened = keys.has_opened(case.uid) and not case.is_purged and rules.allows("open", case, user)
     proposals = case_page.case_proposals(case=case)
     pending = next((p for p in proposals if p.status == ProposalStatus.PENDING), None)
+    answers = {
+        spec.name: rules.refusal(spec.name, case, user, pending=pending, opened=opened)
+        for spec in BY_NAME.values()
+    }
     actions = [
         _action_form(spec, case, pending, (bound or {}).get(spec.name), (keep or {}).get(spec.name))
         for spec in BY_NAME.values()
-        if rules.allows(spec.name, case, user, pending=pending)
+        if answers[spec.name] is None
     ]
+    after_opening = [
+        str(spec.title)
+        for spec in BY_NAME.values()
+        if answers[spec.name] is not None and answers[spec.name].needs_opening
+    ]
+    for name, title in (("message", _("Message the applicant")), ("download", _("Download files"))):
+        answer = rules.refusal(name, case, user, opened=opened)
+        if answer is not None and answer.needs_opening:
+            after_opening.append(str(title))
     history, history_cut = timeline.case_timeline(case=case)
     context = {
         "case": case,
+        "opened": opened,
+        "after_opening": after_opening,
         "fact_rows": case_page.case_fact_rows(case),
         "actions": actions,
         "proposals": [_proposal_row(p) for p in proposals],
@@ -232,14 +284,15 @@ def _case_page(
         "open_form": forms.OpenCaseForm(),
         "note_count": case.notes.count(),
         "files": thread.case_files(case=case),
-        "may_message": rules.allows("message", case, user),
-        "may_download": rules.allows("download", case, user),
+        "may_message": rules.allows("message", case, user, opened=opened),
+        "may_download": rules.allows("download", case, user, opened=opened),
         "message_form": forms.MessageForm(),
         "upload_form": forms.UploadForm(),
         "may_hold": rules.allows("hold", case, user),
         "hold_form": forms.HoldForm(),
         "deletion_date": retention.deletion_date(case),
         "hold_label": HoldReason(case.hold_reason).label if case.hold_reason else "",
+        **(_shown(case, user, keys) if opened else {}),
         **(extra or {}),
     }
     return render(request, "evacuation/staff/case.html", context, status=status)

@@ -14,7 +14,9 @@ NAME = "Personal Marker Olesya"
 
 
 def open_case(client, reference: str) -> str:
-    return client.post(f"/staff/cases/{reference}/", {"reason": "assess"}).content.decode()
+    return client.post(
+        f"/staff/cases/{reference}/", {"reason": "assess"}, follow=True
+    ).content.decode()
 
 
 def test_a_coordinator_grants_a_caseworker_who_can_open_cases_after_signing_in_again(cora, carla):

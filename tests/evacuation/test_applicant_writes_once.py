@@ -17,6 +17,7 @@ from tests.factories import (
     Applicant,
     applicant_cipher,
     applicant_with,
+    case_opened,
     code_typed,
     code_with_secret,
     database_dump,
@@ -297,7 +298,9 @@ def test_an_addition_is_stored_encrypted_beside_the_request_and_staff_see_it_whe
     staff = verified_client(team.carla)
     plain = staff.get(f"/staff/cases/{case.reference}/").content.decode()
     assert "Marker-added-later" not in plain
-    opened = staff.post(f"/staff/cases/{case.reference}/", {"reason": "assess"}).content.decode()
+    opened = staff.post(
+        f"/staff/cases/{case.reference}/", {"reason": "assess"}, follow=True
+    ).content.decode()
     assert "Added by the applicant later" in opened
     assert "Marker-added-later" in opened and MARKER in opened
     told, added = opened.split("Added by the applicant later", 1)
@@ -325,6 +328,7 @@ def _new_replies(page: str) -> int:
 def test_new_replies_are_counted_since_the_last_visit(team, sent):
     case, code = sent
     staff = verified_client(team.carla)
+    case_opened(staff, case.reference, "reply")
 
     def reply(text: str) -> None:
         staff.post(f"/staff/cases/{case.reference}/message/", {"text": text})

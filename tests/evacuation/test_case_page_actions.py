@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 from evacuation.models import Case, FundingProposal, Note
 from tests.factories import (
     case_in_state,
+    case_opened,
     hidden_fields,
     staff_case_page,
     verified_client,
@@ -25,7 +26,12 @@ def _offered(page: str) -> set[str]:
 
 
 def _post(client, case, action, path, **fields):
+    """Sends `action`'s form as the page drew it; an action on the case's content needs the case
+    opened first, so the person opens it (with a reason) when the page does not offer the form."""
     page = staff_case_page(client, case.reference)
+    if action not in _offered(page) and "Once you open the case" in page:
+        case_opened(client, case.reference)
+        page = staff_case_page(client, case.reference)
     data = {**hidden_fields(page, action), **fields}
     return client.post(f"/staff/cases/{case.reference}/{path}/", data)
 
@@ -33,6 +39,11 @@ def _post(client, case, action, path, **fields):
 def test_a_caseworker_takes_assesses_and_proposes_with_a_message_after_each(team):
     client = verified_client(team.carla)
     case = case_in_state("received", assessor=team.carla)
+    # Before an opening only what needs no content is offered; the rest is listed as such.
+    page = staff_case_page(client, case.reference)
+    assert _offered(page) == {"withdraw", "take", "request_new_code"}
+    assert "Once you open the case" in page
+    case_opened(client, case.reference)
     assert _offered(staff_case_page(client, case.reference)) == {
         "assess",
         "decline",
@@ -113,13 +124,16 @@ def test_a_coordinator_approves_and_the_caseworker_confirms_the_relocation(team)
     assert response.status_code == 302
     page = caseworker.get(response["Location"]).content.decode()
     assert "Relocation confirmed." in page and "Elsewhere in Europe" in page
-    assert _offered(page) == {"note", "request_new_code"}
+    assert _offered(page) == {"request_new_code"}
+    case_opened(caseworker, case.reference)
+    assert _offered(staff_case_page(caseworker, case.reference)) == {"note", "request_new_code"}
     assert Case.objects.get(pk=case.pk).state == "relocated"
 
 
 def test_a_form_with_mistakes_is_shown_again_with_the_reasons_and_nothing_changes(team):
     client = verified_client(team.carla)
     case = case_in_state("assessed", assessor=team.kim)
+    case_opened(client, case.reference)
     events = AuditEvent.objects.count()
     response = _post(client, case, "propose_funding", "propose", amount="99999", currency="EUR")
     page = response.content.decode()
@@ -132,6 +146,7 @@ def test_a_form_with_mistakes_is_shown_again_with_the_reasons_and_nothing_change
 def test_the_case_page_refuses_what_the_role_may_not_do(team):
     client = verified_client(team.kim)
     case = case_in_state("proposed", assessor=team.carla)
+    case_opened(client, case.reference)
     page = staff_case_page(client, case.reference)
     assert "approve_funding" not in _offered(page)
     fields = {"seen_state": "assessed", "seen_version": hidden_fields(page, "note")["seen_version"]}
@@ -160,27 +175,39 @@ def test_a_note_is_written_from_the_page_and_read_only_after_an_audited_opening(
     client = verified_client(team.carla)
     case = case_in_state("received", assessor=team.carla)
     secret = "Referee Marker-Olesya confirmed by phone"
+    page = staff_case_page(client, case.reference)
+    assert "Applicant Alias" not in page and "note" not in _offered(page)
     response = _post(client, case, "note", "notes", text=secret)
     assert response.status_code == 302
+    # The opening the note needed lasts: the page after it shows the content and the note.
     page = client.get(response["Location"]).content.decode()
     assert "Note added." in page
-    assert secret not in page and "There is 1 internal note" in page
+    assert secret in page and "Applicant Alias" in page
+    assert AuditEvent.objects.filter(action="case.opened").count() == 1
     assert secret.encode() not in bytes(Note.objects.get().body)
 
-    opened_before = AuditEvent.objects.filter(action="case.opened").count()
-    opened = client.post(f"/staff/cases/{case.reference}/", {"reason": "assess"}).content.decode()
-    assert secret in opened and "Applicant Alias" in opened
-    assert AuditEvent.objects.filter(action="case.opened").count() == opened_before + 1
-    assert secret not in staff_case_page(client, case.reference)
+    # Hidden again, the content needs a new opening with a reason.
+    fields = hidden_fields(page, "note")
+    hidden = client.post(f"/staff/cases/{case.reference}/close/", fields, follow=True)
+    hidden = hidden.content.decode()
+    assert "The content is hidden again." in hidden
+    assert secret not in hidden and "There is 1 internal note" in hidden
+    assert AuditEvent.objects.filter(action="case.opening_ended").count() == 1
 
 
 def test_a_note_without_an_unlocked_session_is_refused_with_an_explanation(team, settings):
     client = verified_client(team.carla)
     client.cookies.pop(settings.VAULT_SESSION_COOKIE_NAME)
     case = case_in_state("received", assessor=team.carla)
-    response = _post(client, case, "note", "notes", text="something")
+    response = client.post(f"/staff/cases/{case.reference}/", {"reason": "assess"})
     assert response.status_code == 200
-    assert "cannot open this case&#x27;s key" in response.content.decode()
+    assert "Your session cannot open case data" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="case.opened").exists()
+    # A hand-made note form is refused: the case was never opened, nothing is written.
+    fields = {**hidden_fields(response.content.decode(), "take"), "text": "something"}
+    refused = client.post(f"/staff/cases/{case.reference}/notes/", fields)
+    assert refused.status_code == 200
+    assert "Open this case first, with a reason" in refused.content.decode()
     assert not Note.objects.exists()
 
 

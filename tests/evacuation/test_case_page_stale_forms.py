@@ -10,7 +10,9 @@ from evacuation.models import Case, Note
 from evacuation.services import casework
 from tests.factories import (
     case_in_state,
+    case_opened,
     hidden_fields,
+    opened_by,
     staff_case_page,
     verified_client,
 )
@@ -35,8 +37,11 @@ def _refused_as_changed(response, case, before):
 def test_assessing_a_case_someone_declined_meanwhile_writes_nothing(team):
     case = case_in_state("received", assessor=team.carla)
     client = verified_client(team.carla)
+    case_opened(client, case.reference)
     seen = hidden_fields(staff_case_page(client, case.reference), "assess")
-    casework.case_decline(case=case, actor=team.kim, reason="duplicate")
+    casework.case_decline(
+        case=case, actor=team.kim, keys=opened_by(team.kim, case), reason="duplicate"
+    )
     before = _snapshot(case)
     response = client.post(
         f"/staff/cases/{case.reference}/assess/",
@@ -77,6 +82,7 @@ def test_taking_a_case_a_colleague_took_meanwhile_writes_nothing(team):
 def test_a_note_refused_as_stale_is_kept_in_the_form_so_nothing_typed_is_lost(team):
     case = case_in_state("received", assessor=team.carla)
     client = verified_client(team.carla)
+    case_opened(client, case.reference)
     seen = hidden_fields(staff_case_page(client, case.reference), "note")
     casework.case_take(case=case, actor=team.kim)
     before = _snapshot(case)
@@ -101,6 +107,7 @@ def test_a_form_without_what_its_user_saw_is_treated_as_stale(team):
 def test_an_action_the_state_does_not_allow_is_a_409_not_a_crash(team):
     case = case_in_state("declined", assessor=team.carla)
     client = verified_client(team.carla)
+    case_opened(client, case.reference)
     seen = hidden_fields(staff_case_page(client, case.reference), "note")
     before = _snapshot(case)
     response = client.post(

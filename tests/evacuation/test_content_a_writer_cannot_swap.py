@@ -14,7 +14,6 @@ from tests.factories import (
     Applicant,
     applicant_cipher,
     applicant_with,
-    staff_case_page,
     submit_intake,
     verified_client,
 )
@@ -39,7 +38,9 @@ def thread(team):
 
 
 def _opened(client, reference: str) -> str:
-    return client.post(f"/staff/cases/{reference}/", {"reason": "reply"}).content.decode()
+    return client.post(
+        f"/staff/cases/{reference}/", {"reason": "reply"}, follow=True
+    ).content.decode()
 
 
 def test_an_untouched_thread_reads_in_order(thread, team):
@@ -119,8 +120,12 @@ def test_staff_are_refused_the_swapped_key_too_and_nothing_is_written(thread, te
     assert "does not match what was recorded when it arrived" in page
     assert "Answer Marker" not in page
     messages = Message.objects.count()
-    client.post(f"/staff/cases/{case.reference}/message/", {"text": "under a swapped key"})
+    # The failed opening opened nothing: a message under the swapped key is refused unwritten.
+    refused = client.post(
+        f"/staff/cases/{case.reference}/message/", {"text": "under a swapped key"}, follow=True
+    )
+    assert "Open this case first, with a reason" in refused.content.decode()
     assert Message.objects.count() == messages
-    assert "does not match what was recorded" in staff_case_page(client, case.reference)
+    assert "does not match what was recorded" in _opened(client, case.reference)
     found = AuditEvent.objects.filter(action="case.tampering_found", data__what="key")
     assert found.count() == 2 and {event.actor for event in found} == {team.carla}

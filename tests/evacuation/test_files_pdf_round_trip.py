@@ -10,7 +10,13 @@ from pypdf import PdfReader, PdfWriter
 
 from audit.models import AuditEvent
 from evacuation.models import Attachment
-from tests.factories import applicant_with, database_dump, submit_intake, verified_client
+from tests.factories import (
+    applicant_with,
+    case_opened,
+    database_dump,
+    submit_intake,
+    verified_client,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +35,9 @@ def test_a_pdf_from_staff_reaches_the_applicant_without_its_author(team):
     sent = _pdf_by("Marker Caseworker Name")
     assert b"Marker Caseworker Name" in sent
     upload = SimpleUploadedFile("ticket-for-ivanova.pdf", sent, content_type="application/pdf")
-    verified_client(team.carla).post(f"/staff/cases/{reference}/files/", {"file": upload})
+    staff = verified_client(team.carla)
+    case_opened(staff, reference, "reply")
+    staff.post(f"/staff/cases/{reference}/files/", {"file": upload})
 
     attachment = Attachment.objects.get()
     assert attachment.kind == "pdf" and attachment.direction == "to_applicant"

@@ -159,7 +159,7 @@ def test_a_caseworker_with_a_grant_opens_the_case_and_reads_every_field(recovery
     facts = client.get(f"/staff/cases/{reference}/").content.decode()
     assert "Sasha Roundtrip" not in facts  # only facts until opened with a reason
 
-    response = client.post(f"/staff/cases/{reference}/", {"reason": "assess"})
+    response = client.post(f"/staff/cases/{reference}/", {"reason": "assess"}, follow=True)
     page = response.content.decode()
     assert response.status_code == 200
     for text in (

@@ -15,6 +15,7 @@ from tests.factories import (
     GPS_IFD,
     Applicant,
     applicant_with,
+    case_opened,
     code_with_secret,
     database_dump,
     photo_with_gps,
@@ -33,7 +34,9 @@ APPLICANT_WORDS = "Marker-applicant-answer: my brother travels too"
 @pytest.fixture
 def story(team):
     reference, code = submit_intake()
-    return {"staff": verified_client(team.carla), "reference": reference, "code": code}
+    staff = verified_client(team.carla)
+    case_opened(staff, reference, "reply")  # writing and downloading need the case open
+    return {"staff": staff, "reference": reference, "code": code}
 
 
 def _status(code: str) -> Applicant:
@@ -49,7 +52,7 @@ def _applicant_upload(code: str, data: bytes, name: str = "photo.jpg") -> str:
 
 
 def _open(client: Client, reference: str) -> str:
-    response = client.post(f"/staff/cases/{reference}/", {"reason": "reply"})
+    response = client.post(f"/staff/cases/{reference}/", {"reason": "reply"}, follow=True)
     assert response.status_code == 200
     return response.content.decode()
 
@@ -83,9 +86,11 @@ def test_messages_are_audited_by_direction_only_and_never_stored_readable(story)
     assert Message.objects.count() == 2
 
 
-def test_a_plain_view_of_the_case_page_shows_no_message_text(story):
+def test_a_plain_view_of_the_case_page_shows_no_message_text(story, team):
     story["staff"].post(f"/staff/cases/{story['reference']}/message/", {"text": STAFF_WORDS})
-    page = story["staff"].get(f"/staff/cases/{story['reference']}/").content.decode()
+    assert STAFF_WORDS in _open(story["staff"], story["reference"])  # her opening lasts
+    # A colleague who has not opened the case sees that there are messages, not what they say.
+    page = verified_client(team.kim).get(f"/staff/cases/{story['reference']}/").content.decode()
     assert STAFF_WORDS not in page
     assert "Messages are shown when you open the case." in page
 

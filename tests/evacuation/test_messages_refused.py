@@ -14,11 +14,13 @@ pytestmark = pytest.mark.django_db
 def test_staff_whose_session_cannot_open_the_case_are_told_and_nothing_is_sent(carla, cora):
     vault_ready(carla)  # cora holds no key grant
     reference, _code = submit_intake()
-    response = verified_client(cora).post(
-        f"/staff/cases/{reference}/message/", {"text": "Hello"}, follow=True
-    )
+    client = verified_client(cora)
+    response = client.post(f"/staff/cases/{reference}/", {"reason": "reply"})
     assert response.status_code == 200
     assert "Your session cannot open case data" in response.content.decode()
+    response = client.post(f"/staff/cases/{reference}/message/", {"text": "Hello"}, follow=True)
+    assert response.status_code == 200
+    assert "Open this case first, with a reason" in response.content.decode()
     assert not Message.objects.exists()
     assert not AuditEvent.objects.filter(action="message.sent").exists()
 

@@ -50,7 +50,9 @@ def test_no_marker_receipt_code_or_address_appears_anywhere_in_the_database(carl
         applicant.act(form_name, text=text)
         assert text in applicant.page  # sent, and shown back to them
     grant_from_recovery(grantee=carla, recovery_secret=recovery)
-    opened = verified_client(carla).post(f"/staff/cases/{reference}/", {"reason": "assess"})
+    opened = verified_client(carla).post(
+        f"/staff/cases/{reference}/", {"reason": "assess"}, follow=True
+    )
     assert MARKERS["name"] in opened.content.decode()  # the data is really there, encrypted
     assert all(text in opened.content.decode() for text in LATER.values())
 

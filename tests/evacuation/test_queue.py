@@ -13,7 +13,7 @@ from django.utils import timezone
 from evacuation.models import Case, Direction, Message
 from evacuation.selectors import queue as selectors
 from evacuation.services import casework
-from tests.factories import case_in_state, make_case, verified_client
+from tests.factories import case_in_state, make_case, opened_by, verified_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("team")]
 
@@ -187,7 +187,14 @@ def test_nothing_the_applicant_wrote_reaches_the_queue_or_the_approvals(carla, c
 def test_coordinators_see_what_waits_for_their_approval(carla, cora, kim):
     theirs = case_in_state("proposed", assessor=carla)
     own = case_in_state("assessed", assessor=kim)
-    casework.funding_propose(case=own, actor=cora, amount="50", currency="EUR", purpose="other")
+    casework.funding_propose(
+        case=own,
+        actor=cora,
+        keys=opened_by(cora, own),
+        amount="50",
+        currency="EUR",
+        purpose="other",
+    )
     client = verified_client(cora)
     assert (
         "2 funding proposals waiting for approval" in client.get("/staff/cases/").content.decode()

@@ -133,12 +133,13 @@ def test_opening_a_case_with_many_notes_reads_a_fixed_number_of_queries(carla):
 
     def opening() -> int:
         with CaptureQueriesContext(connection) as captured:
-            response = client.post(url, {"reason": "assess"})
+            response = client.post(url, {"reason": "assess"}, follow=True)
         assert "What the applicant told us" in response.content.decode()
         return len(captured)
 
     browser = VaultBrowser(carla)
     assert browser.sign_in()
+    browser.open_case(case)
     browser.run(
         lambda r: casework.note_add(keys=staff_keys(r), case=case, actor=carla, text="first")
     )

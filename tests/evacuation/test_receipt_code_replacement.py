@@ -18,6 +18,7 @@ from tests.factories import (
     RECEIPT_RE,
     Applicant,
     applicant_with,
+    case_opened,
     database_dump,
     hidden_fields,
     staff_case_page,
@@ -55,8 +56,12 @@ def _offered(client: Client, reference: str) -> set[str]:
 
 
 def _act(client: Client, reference: str, action: str, **fields):
-    """Sends the case page's form for `action`, as the browser would (its hidden fields)."""
+    """Sends the case page's form for `action`, as the browser would (its hidden fields). Issuing
+    seals the case's key anew, so it needs the case opened: the person opens it first."""
     page = staff_case_page(client, reference)
+    if action == "issue_new_code" and f'id="action-{action}"' not in page:
+        case_opened(client, reference, "reply")
+        page = staff_case_page(client, reference)
     return client.post(
         f"/staff/cases/{reference}/{PATHS[action]}/", {**hidden_fields(page, action), **fields}
     )
@@ -152,7 +157,9 @@ def test_carla_asks_cora_confirms_carla_issues_and_only_the_new_code_opens_the_c
         assert not re.search(RECEIPT_RE, response.content.decode())
     applicant_with(old_code)  # nothing has changed for the applicant yet
 
-    # Carla issues it: the answer shows the new code, once.
+    # Carla issues it: the answer shows the new code, once. Issuing needs the case opened.
+    assert _offered(carla, reference) == {"cancel_new_code"}
+    case_opened(carla, reference, "reply")
     assert _offered(carla, reference) == {"issue_new_code", "cancel_new_code"}
     response = _act(carla, reference, "issue_new_code")
     page = _text(response)
@@ -330,6 +337,7 @@ def test_issuing_for_a_case_purged_after_the_page_was_drawn_is_a_plain_refusal(s
     carla, cora = staff["carla"], staff["cora"]
     _done(carla, _act(carla, reference, "request_new_code", verified="on"))
     _done(cora, _act(cora, reference, "confirm_new_code", checked="on"))
+    case_opened(carla, reference, "reply")
     fields = hidden_fields(staff_case_page(carla, reference), "issue_new_code")
 
     applicant = applicant_with(code)

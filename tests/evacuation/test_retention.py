@@ -63,7 +63,9 @@ def test_an_ended_case_past_retention_is_shredded_beyond_recovery(team):
     with pytest.raises(VaultError):
         vault_cases.case_cipher_for_applicant(receipt_parse(code))
     staff = verified_client(team.carla)
-    opened = staff.post(f"/staff/cases/{case.reference}/", {"reason": "assess"}).content.decode()
+    opened = staff.post(
+        f"/staff/cases/{case.reference}/", {"reason": "assess"}, follow=True
+    ).content.decode()
     assert MARKER not in opened
     assert blob and blob != bytes(case.payload)
     event = AuditEvent.objects.get(action="case.purged")

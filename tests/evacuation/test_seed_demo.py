@@ -68,7 +68,7 @@ def test_demo_cases_are_plainly_fictional_and_open_for_the_demo_caseworker():
     TOTPDevice.objects.create(user=caseworker, name="authenticator", confirmed=True)
     client = sign_in(Client(), caseworker, password)
     case = Case.objects.order_by("created_at").first()
-    page = client.post(f"/staff/cases/{case.reference}/", {"reason": "assess"})
+    page = client.post(f"/staff/cases/{case.reference}/", {"reason": "assess"}, follow=True)
     assert page.status_code == 200
     assert "Demo Applicant" in page.content.decode()
 

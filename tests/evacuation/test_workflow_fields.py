@@ -13,7 +13,7 @@ from accounts.models import Role
 from audit.models import AuditEvent
 from evacuation.models import Case
 from evacuation.services import casework
-from tests.factories import case_in_state, make_staff
+from tests.factories import case_in_state, make_staff, opened_by
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("team")]
 
@@ -39,7 +39,9 @@ def test_an_assessment_needs_a_risk_level_a_verification_and_support(carla, fiel
     events = AuditEvent.objects.count()
     good = {"risk_level": 4, "verified_by": "trusted_partner", "support": ["relocation"]}
     with pytest.raises(ValidationError, match=message):
-        casework.case_assess(case=case, actor=carla, **{**good, **fields})
+        casework.case_assess(
+            case=case, actor=carla, keys=opened_by(carla, case), **{**good, **fields}
+        )
     _unchanged(case, events)
 
 
@@ -48,6 +50,7 @@ def test_an_assessment_records_codes_only_and_who_assessed(carla):
     casework.case_assess(
         case=case,
         actor=carla,
+        keys=opened_by(carla, case),
         risk_level=4,
         verified_by="trusted_partner",
         support=["legal", "relocation", "legal"],
@@ -90,18 +93,25 @@ def test_declining_needs_a_reason_from_the_list(carla):
     case = case_in_state("received", assessor=carla)
     events = AuditEvent.objects.count()
     with pytest.raises(ValidationError, match="why the request is declined"):
-        casework.case_decline(case=case, actor=carla, reason="we do not like them")
+        casework.case_decline(
+            case=case, actor=carla, keys=opened_by(carla, case), reason="we do not like them"
+        )
     _unchanged(case, events)
 
 
 def test_a_stale_copy_of_the_case_changes_nothing(carla):
     case = case_in_state("received", assessor=carla)
     stale = Case.objects.get(pk=case.pk)
-    casework.case_decline(case=case, actor=carla, reason="duplicate")
+    casework.case_decline(case=case, actor=carla, keys=opened_by(carla, case), reason="duplicate")
     events = AuditEvent.objects.count()
     with pytest.raises(casework.CaseChanged):
         casework.case_assess(
-            case=stale, actor=carla, risk_level=1, verified_by="other", support=["legal"]
+            case=stale,
+            actor=carla,
+            keys=opened_by(carla, stale),
+            risk_level=1,
+            verified_by="other",
+            support=["legal"],
         )
     assert Case.objects.get(pk=case.pk).state == "declined"
     assert AuditEvent.objects.count() == events
@@ -116,6 +126,7 @@ def test_a_version_other_than_the_one_seen_changes_nothing(carla):
         casework.case_assess(
             case=Case.objects.get(pk=case.pk),
             actor=carla,
+            keys=opened_by(carla, Case.objects.get(pk=case.pk)),
             risk_level=1,
             verified_by="other",
             support=["legal"],

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from audit.models import AuditEvent
 from evacuation.models import Case, FundingProposal
 from evacuation.services import casework
-from tests.factories import case_in_state, staff_case_page, verified_client
+from tests.factories import case_in_state, opened_by, staff_case_page, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,7 @@ def _propose(case, proposer):
     return casework.funding_propose(
         case=Case.objects.get(pk=case.pk),
         actor=proposer,
+        keys=opened_by(proposer, Case.objects.get(pk=case.pk)),
         amount="2500.00",
         currency="EUR",
         purpose="shelter",

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from audit.models import AuditEvent
 from evacuation.models import Case, FundingProposal
 from evacuation.services import casework
-from tests.factories import case_in_state
+from tests.factories import case_in_state, opened_by
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("team")]
 
@@ -26,6 +26,7 @@ def _propose(case, actor, amount, currency="EUR"):
     return casework.funding_propose(
         case=Case.objects.get(pk=case.pk),
         actor=actor,
+        keys=opened_by(actor, Case.objects.get(pk=case.pk)),
         amount=amount,
         currency=currency,
         purpose="transport",
@@ -105,5 +106,10 @@ def test_cancelling_funding_returns_the_case_to_assessed(carla, cora, colin):
 
 def test_declining_a_case_leaves_no_money_waiting_for_approval(assessed, carla):
     _propose(assessed, carla, "100")
-    casework.case_decline(case=Case.objects.get(pk=assessed.pk), actor=carla, reason="no_capacity")
+    casework.case_decline(
+        case=Case.objects.get(pk=assessed.pk),
+        actor=carla,
+        keys=opened_by(carla, Case.objects.get(pk=assessed.pk)),
+        reason="no_capacity",
+    )
     assert not FundingProposal.objects.filter(status="pending").exists()

@@ -10,6 +10,7 @@ from audit.models import AuditEvent
 from evacuation.models import Case, Note
 from evacuation.services import casework
 from tests.factories import VaultBrowser, case_in_state
+from vault.models import OrgKeyGrant
 from vault.session import StaffKeys, staff_keys
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("team")]
@@ -31,6 +32,7 @@ def _note(request, **fields):
 
 def test_a_note_is_stored_encrypted_and_its_event_carries_no_text(carla, unlocked):
     case = case_in_state("received", assessor=carla)
+    unlocked.open_case(case)
     note = unlocked.run(
         lambda request: casework.note_add(
             keys=staff_keys(request), case=case, actor=carla, text=SECRET
@@ -38,7 +40,7 @@ def test_a_note_is_stored_encrypted_and_its_event_carries_no_text(carla, unlocke
     )
     stored = bytes(Note.objects.get(pk=note.pk).body)
     assert SECRET.encode() not in stored and b"Marker-Zhanna" not in stored
-    cipher_of = lambda r: staff_keys(r).case_cipher(str(case.uid))  # noqa: E731
+    cipher_of = lambda r: staff_keys(r).case_cipher(str(case.uid), opening=True)  # noqa: E731
     text = unlocked.run(lambda r: cipher_of(r).decrypt_text(note.purpose, stored))
     assert text == SECRET
     event = AuditEvent.objects.get(action="case.note_added")
@@ -46,9 +48,24 @@ def test_a_note_is_stored_encrypted_and_its_event_carries_no_text(carla, unlocke
     assert Case.objects.get(pk=case.pk).last_staff_action_at is not None
 
 
-def test_with_a_locked_session_a_note_is_refused_with_a_reason_and_nothing_stored(carla):
+def _lost_its_key(browser: VaultBrowser, case) -> VaultBrowser:
+    """A session that opened the case, then lost the key grant (a coordinator took it back)."""
+    browser.open_case(case)
+    OrgKeyGrant.objects.filter(user=browser.user).delete()
+    return browser
+
+
+def test_a_session_that_never_opened_the_case_writes_no_note(carla, unlocked):
     case = case_in_state("received", assessor=carla)
-    locked = VaultBrowser(carla)  # never signed in: no key in this session
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError, match="Open this case first"):
+        unlocked.run(lambda r: _note(r, case=case, actor=carla, text=SECRET))
+    assert not Note.objects.exists() and AuditEvent.objects.count() == events
+
+
+def test_with_a_locked_session_a_note_is_refused_with_a_reason_and_nothing_stored(carla, unlocked):
+    case = case_in_state("received", assessor=carla)
+    locked = _lost_its_key(unlocked, case)
     events = AuditEvent.objects.count()
     with pytest.raises(ValidationError, match="cannot open this case's key"):
         locked.run(
@@ -57,9 +74,9 @@ def test_with_a_locked_session_a_note_is_refused_with_a_reason_and_nothing_store
     assert not Note.objects.exists() and AuditEvent.objects.count() == events
 
 
-def test_declining_with_a_note_on_a_locked_session_declines_nothing(carla):
+def test_declining_with_a_note_on_a_locked_session_declines_nothing(carla, unlocked):
     case = case_in_state("assessed", assessor=carla)
-    locked = VaultBrowser(carla)
+    locked = _lost_its_key(unlocked, case)
     with pytest.raises(ValidationError, match="cannot open this case's key"):
         locked.run(
             lambda r: casework.case_decline(
@@ -73,6 +90,7 @@ def test_declining_with_a_note_on_a_locked_session_declines_nothing(carla):
 
 def test_declining_with_a_note_keeps_the_note_encrypted_and_says_there_is_one(carla, unlocked):
     case = case_in_state("assessed", assessor=carla)
+    unlocked.open_case(case)
     unlocked.run(
         lambda r: casework.case_decline(
             keys=staff_keys(r), case=case, actor=carla, reason="not_verified", note=SECRET

@@ -14,7 +14,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from audit.models import AuditEvent
 from evacuation.models import Case, FundingProposal
 from evacuation.services import casework
-from tests.factories import case_in_state
+from tests.factories import case_in_state, opened_by
 
 pytestmark = pytest.mark.django_db
 
@@ -56,13 +56,25 @@ def actor_in(role: str, team):
 def act(action: str, case: Case, actor, team):
     if action == "assess":
         return casework.case_assess(
-            case=case, actor=actor, risk_level=2, verified_by="interview", support=["legal"]
+            case=case,
+            actor=actor,
+            keys=opened_by(actor, case),
+            risk_level=2,
+            verified_by="interview",
+            support=["legal"],
         )
     if action == "decline":
-        return casework.case_decline(case=case, actor=actor, reason="duplicate")
+        return casework.case_decline(
+            case=case, actor=actor, keys=opened_by(actor, case), reason="duplicate"
+        )
     if action == "propose_funding":
         return casework.funding_propose(
-            case=case, actor=actor, amount="900", currency="USD", purpose="visa"
+            case=case,
+            actor=actor,
+            keys=opened_by(actor, case),
+            amount="900",
+            currency="USD",
+            purpose="visa",
         )
     if action == "approve_funding":
         return casework.funding_approve(case=case, actor=actor)

@@ -113,6 +113,7 @@ def build_world(team: Team) -> dict:
         "app_label": "accounts",
         "url": "nothing-here/",
         "uid": "00000000-0000-4000-8000-000000000000",  # no such file
+        "period": "2025-Q3",  # a report period (a quarter with no case: an empty report)
     }
     return {"staff": staff, "reference": reference, "code": code, "params": params}
 

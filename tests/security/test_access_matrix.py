@@ -86,6 +86,17 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "staff/cases/<str:reference>/files/": POST_ONLY,
     "staff/cases/<str:reference>/files/<uuid:uid>/": POST_ONLY,
     "staff/cases/<str:reference>/hold/": POST_ONLY,
+    "staff/cases/<str:reference>/close/": POST_ONLY,  # hides an opened case's content again
+    # Reports: coordinators and auditors. A period with no report generated is a 404.
+    "staff/reports/": (*GUARDED, "403", "200", "200", "403", CODE),
+    "staff/reports/generate/": POST_ONLY,
+    "staff/reports/<period:period>/": (*GUARDED, "403", "404", "404", "403", CODE),
+    "staff/reports/<period:period>/report.csv": (*GUARDED, "403", "404", "404", "403", CODE),
+    "staff/reports/<period:period>/report.xlsx": (*GUARDED, "403", "404", "404", "403", CODE),
+    # Health: a bare "is it up" for everyone; the full check answers only on loopback (the test
+    # client's address) and says 503 here, where no signer has made a checkpoint.
+    "healthz": ("200", "200", "200", "200", "200", "200", "200"),
+    "health/": ("503", "503", "503", "503", "503", "503", "503"),
     # The audit log: auditors only.
     "audit/": (*GUARDED, "403", "403", "200", "403", CODE),
     "audit/events/<int:sequence>/": (*GUARDED, "403", "403", "200", "403", CODE),
@@ -212,22 +223,28 @@ def test_every_url_has_a_row_and_every_visitor_gets_exactly_what_the_row_says(te
 # State-changing POSTs (the pages above that take a form), with a valid form: who may act.
 # Each visitor posts with its own session; the login steps are covered by the GET table.
 POSTS: dict[str, dict[str, str]] = {
+    # First: the opening (with a reason) that the message, file and hide POSTs below need.
     "staff/cases/<str:reference>/": {"reason": "assess"},
     "staff/cases/<str:reference>/message/": {"text": "A reply"},
     "staff/cases/<str:reference>/files/": {},  # no file: case staff are told, nothing stored
     "staff/cases/<str:reference>/files/<uuid:uid>/": {},  # no such file: nobody learns more
     "staff/cases/<str:reference>/hold/": {"reason": "audit_review"},
+    "staff/cases/<str:reference>/close/": {},
+    "staff/reports/generate/": {"period": "2025-Q3"},
     "audit/verify/": {},
     "staff/team/": {},  # no grantee: the coordinator sees the form's message
     "staff/logout/": {},  # last: it signs each visitor out
 }
 BACK = "->/staff/cases/{reference}/"  # done, and back to the case page
+REPORT = "->/staff/reports/2025-Q3/"  # generated (or generated before): shown
 POST_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
-    "staff/cases/<str:reference>/": (*GUARDED, "200", "200", "403", "403", CODE),
+    "staff/cases/<str:reference>/": (*GUARDED, BACK, BACK, "403", "403", CODE),
     "staff/cases/<str:reference>/message/": (*GUARDED, BACK, BACK, "403", "403", CODE),
     "staff/cases/<str:reference>/files/": (*GUARDED, BACK, BACK, "403", "403", CODE),
     "staff/cases/<str:reference>/files/<uuid:uid>/": (*GUARDED, "403", "403", "403", "403", CODE),
     "staff/cases/<str:reference>/hold/": (*GUARDED, "403", BACK, "403", "403", CODE),
+    "staff/cases/<str:reference>/close/": (*GUARDED, BACK, BACK, "403", "403", CODE),
+    "staff/reports/generate/": (*GUARDED, "403", REPORT, REPORT, "403", CODE),
     "audit/verify/": (*GUARDED, "403", "403", "200", "403", CODE),
     "staff/logout/": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     "staff/team/": (*GUARDED, "403", "200", "403", "403", CODE),
@@ -334,6 +351,9 @@ def test_actions_on_a_case_are_refused_to_everyone_the_table_does_not_name(team)
             if proposal:
                 data["proposal"] = str(proposal.pk)
             url = f"/staff/cases/{case.reference}/{segment}/"
+            # Whoever may open the case opens it first: this table is about roles; acting on a
+            # case's content without an opening is refused to everyone (test_openings.py).
+            visitors[visitor].post(f"/staff/cases/{case.reference}/", {"reason": "assess"})
             response = visitors[visitor].post(url, data)
             got = observed(response)
             if got != want.format(reference=case.reference):

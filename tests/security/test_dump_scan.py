@@ -14,6 +14,7 @@ from tests.factories import (
     DEFAULT_PASSWORD,
     Applicant,
     applicant_with,
+    case_opened,
     hidden_fields,
     intake_data,
     photo_with_gps,
@@ -79,6 +80,7 @@ def test_a_full_journey_leaves_no_marker_in_a_dump_of_the_whole_database(team):
     applicant = applicant_with(code)
 
     staff = verified_client(team.carla)
+    case_opened(staff, reference, "reply")
     staff.post(f"/staff/cases/{reference}/message/", {"text": STAFF_MESSAGE})
     applicant.check(code)  # back on the status page, which now shows the reply
     assert STAFF_MESSAGE in applicant.page
@@ -90,7 +92,7 @@ def test_a_full_journey_leaves_no_marker_in_a_dump_of_the_whole_database(team):
     assert "Your file is sent." in applicant.page
     page = staff.get(f"/staff/cases/{reference}/").content.decode()
     staff.post(f"/staff/cases/{reference}/notes/", {**hidden_fields(page, "note"), "text": NOTE})
-    opened = staff.post(f"/staff/cases/{reference}/", {"reason": "assess"})
+    opened = staff.post(f"/staff/cases/{reference}/", {"reason": "assess"}, follow=True)
     for shown in (MARKERS["name"], STAFF_MESSAGE, APPLICANT_MESSAGE, ADDITION, NOTE):
         assert shown.encode() in opened.content, f"{shown!r} did not open for staff"
 

@@ -76,11 +76,13 @@ def test_a_dump_of_the_database_with_staff_signed_in_cannot_open_a_case(carla):
     # What the attacker holds: the stored session, without the cookie. It opens nothing.
     with pytest.raises(VaultLocked):
         browser.run(
-            lambda r: session.staff_keys(r).case_cipher(uid).decrypt("intake", blob),
+            lambda r: session.staff_keys(r).case_cipher(uid, opening=True).decrypt("intake", blob),
             with_cookies=False,
         )
     # The same session with the cookie (the browser's half) does open it: the test can fail.
-    opened = browser.run(lambda r: session.staff_keys(r).case_cipher(uid).decrypt("intake", blob))
+    opened = browser.run(
+        lambda r: session.staff_keys(r).case_cipher(uid, opening=True).decrypt("intake", blob)
+    )
     assert opened == MARKER
 
 

@@ -28,7 +28,9 @@ def make_cases(count: int) -> dict[str, tuple[str, bytes]]:
 
 
 def staff_reads(browser: VaultBrowser, uid: str, blob: bytes) -> bytes:
-    return browser.run(lambda r: session.staff_keys(r).case_cipher(uid).decrypt("intake", blob))
+    return browser.run(
+        lambda r: session.staff_keys(r).case_cipher(uid, opening=True).decrypt("intake", blob)
+    )
 
 
 def test_rotation_on_a_thousand_cases_keeps_every_case_readable_and_destroys_the_old_key(
@@ -61,7 +63,7 @@ def test_rotation_on_a_thousand_cases_keeps_every_case_readable_and_destroys_the
 
     def read_all(request):
         return [
-            session.staff_keys(request).case_cipher(uid).decrypt("intake", blob)
+            session.staff_keys(request).case_cipher(uid, opening=True).decrypt("intake", blob)
             for uid, (_, blob) in made.items()
         ]
 

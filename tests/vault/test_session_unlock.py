@@ -32,7 +32,9 @@ def case(carla):
 
 
 def open_case(uid, blob):
-    return lambda request: session.staff_keys(request).case_cipher(uid).decrypt("intake", blob)
+    return lambda request: (
+        session.staff_keys(request).case_cipher(uid, opening=True).decrypt("intake", blob)
+    )
 
 
 def test_a_granted_staff_member_opens_cases_after_both_sign_in_steps(carla, case):
