@@ -9,6 +9,7 @@ NAV = [
     ("view_cases", "evacuation_staff:queue", _("Cases")),
     ("grant_key", "accounts:team", _("Team access")),
     ("view_audit", "audit:events", _("Audit log")),
+    ("view_reports", "reports:index", _("Reports")),
     ("admin_site", "admin:index", _("Administration")),
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -35,6 +36,32 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "grant_key": frozenset({Role.COORDINATOR}),
     "view_audit": frozenset({Role.AUDITOR}),
     "admin_site": frozenset({Role.ADMIN}),
+    "view_reports": frozenset({Role.COORDINATOR, Role.AUDITOR}),
+}
+
+# What each capability lets a person do, in words (the staff home page lists a person's own).
+# Their own context: a capability reads "Confirm … (as a habit)", a button "Confirm …" (once).
+CAPABILITY_LABELS = {
+    "view_cases": pgettext_lazy("capability", "See the queue of requests"),
+    "open_case": pgettext_lazy("capability", "Open and read a request"),
+    "assess_case": pgettext_lazy("capability", "Assess a request"),
+    "decline_case": pgettext_lazy("capability", "Decline a request"),
+    "propose_funding": pgettext_lazy("capability", "Propose funding"),
+    "approve_funding": pgettext_lazy("capability", "Approve funding someone else proposed"),
+    "cancel_funding": pgettext_lazy("capability", "Cancel approved funding"),
+    "confirm_relocation": pgettext_lazy("capability", "Confirm a relocation"),
+    "withdraw_case": pgettext_lazy("capability", "Withdraw a request on the applicant's word"),
+    "take_case": pgettext_lazy("capability", "Take a case"),
+    "reassign_case": pgettext_lazy("capability", "Give a case to someone else"),
+    "message_applicant": pgettext_lazy("capability", "Write to applicants"),
+    "write_note": pgettext_lazy("capability", "Write internal notes"),
+    "hold_case": pgettext_lazy("capability", "Keep a case's data past its deletion date"),
+    "replace_code": pgettext_lazy("capability", "Ask for a new receipt code"),
+    "confirm_code_replacement": pgettext_lazy("capability", "Confirm a new receipt code"),
+    "grant_key": pgettext_lazy("capability", "Give and take back team access"),
+    "view_audit": pgettext_lazy("capability", "Read the audit log"),
+    "admin_site": pgettext_lazy("capability", "Use the administration site"),
+    "view_reports": pgettext_lazy("capability", "See the reports"),
 }
 
 
