@@ -4,14 +4,19 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from accounts.admin_site import admin_site
+from core import health
 
 urlpatterns = [
+    # Health: the public probe ("ok" or 503) and the full check for a monitor on this machine.
+    path("healthz", health.healthz, name="healthz"),
+    path("health/", health.full, name="health"),
     # The staff pages' language switch (a POST with Django's CSRF check; staff have a session).
     path("i18n/setlang/", set_language, name="set_language"),
     path("staff/", include("accounts.urls")),
     path("staff/cases/", include("evacuation.staff.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin_site.urls),
+    path("staff/reports/", include("reports.urls")),
     # The applicant's pages carry their language in the URL (/en/, /ru/request/ ...), never in
     # a cookie; "/" and "/request/" redirect to the visitor's language (Accept-Language).
     *i18n_patterns(path("", include("evacuation.applicant.urls")), prefix_default_language=True),
