@@ -97,7 +97,9 @@ def main() -> int:
                 Checkpoint.objects.create(
                     sequence=sequence,
                     hash=digest,
-                    signature=signing.sign(key, sequence=sequence, hash=digest),
+                    signature=signing.sign(
+                        key, sequence=sequence, hash=digest, signed_at=timestamp(moment)
+                    ),
                     key_fingerprint=fingerprint,
                     created_at=moment,
                 )

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 CSRF_INPUT_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+# The applicant's pages set no cookie: their forms carry a signed token instead (core.tokens).
+FORM_TOKEN_RE = re.compile(rb'name="form_token" value="([^"]+)"')
 REQUEST_TIMEOUT_S = 120.0
 
 
@@ -169,6 +171,15 @@ class Browser:
             raise HTTPError(f"no CSRF token on {path} (status {response.status})")
         return match.group(1).decode()
 
+    async def form_token(self, path: str) -> str:
+        """GETs an applicant form page; returns its signed `form_token` (no cookie is involved:
+        the intake's is one-time, so every intake POST needs a fresh GET)."""
+        response = await self.get(path)
+        match = FORM_TOKEN_RE.search(response.body)
+        if response.status != 200 or not match:
+            raise HTTPError(f"no form_token on {path} (status {response.status})")
+        return match.group(1).decode()
+
 
 # --- load runs -----------------------------------------------------------------------------------
 
@@ -178,6 +189,8 @@ class LoadResult:
     label: str
     concurrency: int
     latencies: list[float] = field(default_factory=list)
+    # When each successful action finished, in seconds from the run's start.
+    finished: list[float] = field(default_factory=list)
     errors: Counter = field(default_factory=Counter)
     wall_s: float = 0.0
     stopped_by_time: bool = False
@@ -193,6 +206,11 @@ class LoadResult:
     @property
     def rps(self) -> float:
         return self.ok / self.wall_s if self.wall_s else 0.0
+
+    def rps_within(self, seconds: float) -> float:
+        """Successes per second counting only those finished within the first `seconds`: the
+        steady rate, without the tail in which the last requests drain from a busy server."""
+        return sum(1 for t in self.finished if t <= seconds) / seconds if seconds else 0.0
 
     def pct(self, p: float) -> float:
         """Nearest-rank percentile in milliseconds."""
@@ -248,7 +266,9 @@ async def load_run(
             except HTTPError as exc:
                 problem = f"transport: {exc}"
             if problem is None:
-                result.latencies.append(time.perf_counter() - began)
+                ended = time.perf_counter()
+                result.latencies.append(ended - began)
+                result.finished.append(ended - start)
             else:
                 result.errors[problem] += 1
             if progress is not None:

@@ -33,6 +33,8 @@ DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 
 PRODUCTION_ARGON2 = {"VAULT_ARGON2_MEMORY_KIB": "65536", "VAULT_ARGON2_ITERATIONS": "3"}
 TEST_ARGON2 = {"VAULT_ARGON2_MEMORY_KIB": "1024", "VAULT_ARGON2_ITERATIONS": "1"}
+# gunicorn's sync workers: also how many processes the Argon2id-only limit runs (bench.applicant).
+WORKERS = 2
 
 
 def bench_env(argon2: dict[str, str] | None = None) -> dict[str, str]:
@@ -54,11 +56,16 @@ def bench_env(argon2: dict[str, str] | None = None) -> dict[str, str]:
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "0",
             "DATABASE_URL": DB_URL,
+            # The web app reads only the public key; the private one is for the signer (here:
+            # the bench's seeding and its sign-before-verify, as the signer daemon would).
             "AUDIT_SIGNING_KEY_FILE": str(WORK / "audit_signing_key.pem"),
+            "AUDIT_PUBLIC_KEY_FILE": str(WORK / "audit_signing_key.pub.pem"),
+            "AUDIT_SIGNER_STATE_DIR": str(WORK / "audit_signer"),
             "SAFE_PASSAGE_LOCAL_DIR": str(WORK / "local"),
             "MEDIA_ROOT": str(WORK / "media"),
             # One loopback address sends every request: the per-source limits would refuse all
             # but the first few. Rate limiting is measured by the evacuation tests instead.
+            # (This one switch turns off every RATE_LIMIT_* budget: config/settings.py.)
             "RATE_LIMITS_ENABLED": "0",
             "DEBUG": "0",
         }
@@ -99,9 +106,9 @@ def prepare(env: dict[str, str]) -> None:
     database_recreate()
     manage("migrate", "--noinput", "-v", "0", env=env)
     manage("collectstatic", "--noinput", "-v", "0", env=env)
-    key = Path(env["AUDIT_SIGNING_KEY_FILE"])
-    if key.exists():
-        key.unlink()
+    for name in ("AUDIT_SIGNING_KEY_FILE", "AUDIT_PUBLIC_KEY_FILE"):
+        Path(env[name]).unlink(missing_ok=True)
+    shutil.rmtree(env["AUDIT_SIGNER_STATE_DIR"], ignore_errors=True)  # the last signed head
     manage("audit_keygen", env=env)
 
 
@@ -136,7 +143,7 @@ class Server:
                 self.process.wait()
 
 
-def server_start(env: dict[str, str], *, workers: int = 2, name: str = "gunicorn") -> Server:
+def server_start(env: dict[str, str], *, workers: int = WORKERS, name: str = "gunicorn") -> Server:
     port = free_port()
     log = WORK / f"{name}.log"
     process = subprocess.Popen(
@@ -167,6 +174,7 @@ def server_start(env: dict[str, str], *, workers: int = 2, name: str = "gunicorn
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited early; see {log}")
         try:
+            # "/" redirects to the visitor's language (/en/); urlopen follows it.
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
                 if r.status == 200 and len(server.worker_pids()) >= workers:
                     return server
@@ -175,6 +183,84 @@ def server_start(env: dict[str, str], *, workers: int = 2, name: str = "gunicorn
         time.sleep(0.3)
     server.stop()
     raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
+
+
+# --- what else ran: the machine is shared -------------------------------------------------------
+
+
+def _busy_ticks() -> int:
+    """Busy CPU ticks of the whole machine since boot (/proc/stat: all but idle and iowait;
+    steal, time the hypervisor gave to other guests, counts as busy)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return user + nice + system + irq + softirq + steal
+
+
+def _pid_ticks(pid: int, *, children: bool = False) -> int | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:  # cutime, cstime: children already waited for (e.g. the Argon2id workers)
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks
+
+
+class OthersCpu:
+    """How much CPU processes other than the bench's used during a stretch of time, in cores.
+    Ours: this process and the children it has waited for, the server's master and workers,
+    and PostgreSQL's backends on the bench database. The rest (other people's test runs, other
+    guests' steal) is what this measures; a backend that exits mid-stretch counts as other."""
+
+    def __init__(self, server: Server | None = None) -> None:
+        self.server = server
+        self._conn = psycopg.connect(PG_ADMIN, autocommit=True)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _ours(self) -> dict[int, int]:
+        pids = [os.getpid()]
+        if self.server is not None and self.server.process.poll() is None:
+            pids += [self.server.process.pid, *self.server.worker_pids()]
+        rows = self._conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [DB_NAME]
+        ).fetchall()
+        pids += [row[0] for row in rows]
+        found = {}
+        for pid in pids:
+            ticks = _pid_ticks(pid, children=pid == os.getpid())
+            if ticks is not None:
+                found[pid] = ticks
+        return found
+
+    def start(self) -> None:
+        self._began = time.monotonic()
+        self._busy = _busy_ticks()
+        self._mine = self._ours()
+
+    def stop(self) -> float:
+        """Other processes' CPU since start(), in cores (0.5: half of one core, on average)."""
+        seconds = time.monotonic() - self._began
+        busy = _busy_ticks() - self._busy
+        now = self._ours()
+        mine = sum(ticks - self._mine.get(pid, 0) for pid, ticks in now.items())
+        tick = os.sysconf("SC_CLK_TCK")
+        return max(0.0, (busy - mine) / tick / seconds) if seconds > 0 else 0.0
+
+
+def quiet_wait(meter: OthersCpu, *, below: float, most_s: float, probe_s: float = 3.0) -> float:
+    """Waits (up to `most_s`) until other processes use less than `below` cores over a probe of
+    `probe_s`; returns the seconds waited."""
+    waited = 0.0
+    while waited < most_s:
+        meter.start()
+        time.sleep(probe_s)
+        if meter.stop() < below:
+            break
+        waited += probe_s
+    return waited
 
 
 # --- what the figures were measured on ----------------------------------------------------------
@@ -221,11 +307,11 @@ def machine() -> dict[str, str]:
 
 def cleanup_work() -> None:
     """Secrets of the run go with it (the recovery secret file is removed as soon as used)."""
-    for name in ("secret_key", "audit_signing_key.pem", "recovery_secret"):
-        path = WORK / name
-        if path.exists():
-            path.unlink()
+    for name in ("secret_key", "audit_signing_key.pem", "audit_signing_key.pub.pem"):
+        (WORK / name).unlink(missing_ok=True)
+    (WORK / "recovery_secret").unlink(missing_ok=True)
     shutil.rmtree(WORK / "media", ignore_errors=True)
+    shutil.rmtree(WORK / "audit_signer", ignore_errors=True)
 
 
 def pg_version_ok() -> bool:

@@ -14,13 +14,23 @@ Written by `make bench` (`bench/run.py`); each section is rewritten when its ben
 again (`make bench ARGS="--only audit"` or `scripts/bench.sh --only audit`). Every figure
 comes from the real server (gunicorn, 2 sync workers, whitenoise, `SAFE_PASSAGE_ENV=production`)
 on a throw-away PostgreSQL database on the same machine, driven over loopback by the bench's
-own bounded asyncio client. Ratios compare two things measured in the same run, because
-absolute times on a shared machine drift. Sections that ran with `--quick` say so: their
-sizes are small and their figures are smoke tests, not results.
+own bounded asyncio client (the intake's CPU profile alone runs in-process, and says so).
+Ratios compare two things measured in the same run, because absolute times on a shared
+machine drift; where other processes' CPU was measured, it is shown. Sections that ran with
+`--quick` say so: their sizes are small and their figures are smoke tests, not results.
 
 """
 
-ORDER = ("audit", "rotation", "queue", "intake", "burst_test", "burst_production")
+ORDER = (
+    "audit",
+    "rotation",
+    "queue",
+    "intake",
+    "intake_profile",
+    "lookup",
+    "burst_test",
+    "burst_production",
+)
 
 
 def _block(name: str, body: str) -> str:

@@ -2,7 +2,9 @@
 
     make bench                                  # everything, full sizes
     scripts/bench.sh --quick                    # small sizes (a smoke test of the harness)
-    scripts/bench.sh --only audit,rotation      # some of: audit, rotation, queue, intake, burst
+    scripts/bench.sh --only audit,rotation      # some of: audit, rotation, queue, intake,
+                                                #   lookup, burst
+    scripts/bench.sh --only intake,lookup       # the applicant's side (bench/applicant.py)
     scripts/bench.sh --only burst --burst-argon production
 
 Each run drops and recreates the PostgreSQL database `safe_passage_bench` on 127.0.0.1:5432,
@@ -21,28 +23,15 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tqdm import tqdm
 
-from bench import infra, results
-from bench.client import Browser, HTTPError, LoadResult, load_run
+from bench import applicant, infra, results
+from bench.applicant import ARGON_MODES
+from bench.client import Browser, HTTPError, LoadResult
 
-ALL = ("audit", "rotation", "queue", "intake", "burst")
-
-INTAKE_FORM = {
-    "name": "Bench Applicant",
-    "contact_method": "signal",
-    "contact_handle": "@bench_applicant",
-    "country": "Country Now",
-    "city": "City Now",
-    "situation": "Threatened at work and at home; the police will not help. " * 8,
-    "urgency": "weeks",
-    "party_size": "2",
-    "travel_documents": "valid_passport",
-    "help_needed": ["transport", "medical", "visa"],
-    "voucher": "A partner organisation, reachable on Signal.",
-    "consent": "on",
-}
+ALL = ("audit", "rotation", "queue", "intake", "lookup", "burst")
 
 
 @dataclass
@@ -61,7 +50,14 @@ def _ms(value: float) -> str:
 # --- (3) audit verification -------------------------------------------------------------------
 
 
-def _probe_verify(ctx: Context) -> dict:
+def _probe_verify(ctx: Context, *, sign_head: bool = False) -> dict:
+    """Verifies the whole chain in a fresh process. With `sign_head`, the head is signed first,
+    as the audit signer daemon (not running in the bench) would have done by then: verification
+    fails for events older than AUDIT_MAX_UNSIGNED_AGE that no checkpoint covers."""
+    if sign_head:
+        from audit.signer import sign_if_due
+
+        sign_if_due(force=True)
     out = subprocess.run(
         [str(infra.PYTHON), "-m", "bench.probe", "verify"],
         cwd=infra.ROOT,
@@ -371,149 +367,8 @@ def bench_queue(ctx: Context) -> str:
     return body
 
 
-# --- (1) intake throughput and (5) crisis burst -------------------------------------------------
-
-
-async def _intake_setup(browser: Browser) -> str:
-    return await browser.csrf_token("/request/")
-
-
-async def _intake_post(browser: Browser, token: str) -> str | None:
-    form = {**INTAKE_FORM, "csrfmiddlewaretoken": token}
-    response = await browser.post("/request/", form)
-    if response.status != 200:
-        return f"status {response.status}"
-    if b'class="receipt"' not in response.body:
-        return "200 without a receipt code"
-    return None
-
-
-async def _bare_setup(browser: Browser) -> str:
-    return await browser.csrf_token("/bench/bare/")
-
-
-async def _bare_post(browser: Browser, token: str) -> str | None:
-    response = await browser.post("/bench/bare/", {"csrfmiddlewaretoken": token, "value": "x"})
-    if response.status != 200 or b"saved" not in response.body:
-        return f"status {response.status}"
-    return None
-
-
-def _load(label: str, port: int, concurrency: int, requests: int, seconds: float, kind: str):
-    setup, action = (_bare_setup, _bare_post) if kind == "bare" else (_intake_setup, _intake_post)
-    with tqdm(total=requests, unit="req", desc=label, leave=False) as bar:
-        result = asyncio.run(
-            load_run(
-                label=label,
-                port=port,
-                concurrency=concurrency,
-                requests=requests,
-                max_seconds=seconds,
-                setup=setup,
-                action=action,
-                progress=bar.update,
-            )
-        )
-    print(result.line())
-    return result
-
-
-def _argon_ms(memory_kib: int, iterations: int) -> float:
-    from vault import crypto
-
-    params = crypto.Argon2Params(memory_kib, iterations, 1)
-    samples = []
-    for _ in range(5):
-        start = time.perf_counter()
-        crypto.argon2_key(b"bench", salt=b"s" * 16, params=params)
-        samples.append(time.perf_counter() - start)
-    return sorted(samples)[2] * 1000
-
-
-ARGON_MODES = {
-    "production": (infra.PRODUCTION_ARGON2, "64 MiB, 3 passes (production)"),
-    "test": (infra.TEST_ARGON2, "1 MiB, 1 pass (test settings)"),
-}
-
-
-def bench_intake(ctx: Context) -> str:
-    quick = ctx.args.quick
-    rows = []
-    budgets = {
-        # (requests, seconds) per cell
-        "bare": (600, 10) if quick else (4000, 30),
-        "production": (60, 15) if quick else (500, 45),
-        "test": (300, 10) if quick else (3000, 30),
-    }
-    for mode in ("production", "test"):
-        argon, label = ARGON_MODES[mode]
-        server = infra.server_start(infra.bench_env(argon), name=f"gunicorn-intake-{mode}")
-        try:
-            _load("warm-up bare", server.port, 4, 40, 20, "bare")
-            _load("warm-up intake", server.port, 4, 12, 30, "intake")
-            for concurrency in (16, 50):
-                bare = _load(
-                    f"bare c={concurrency}", server.port, concurrency, *budgets["bare"], "bare"
-                )
-                intake = _load(
-                    f"intake {mode} c={concurrency}",
-                    server.port,
-                    concurrency,
-                    *budgets[mode],
-                    "intake",
-                )
-                rows.append(
-                    [
-                        label,
-                        concurrency,
-                        f"{bare.rps:,.1f}",
-                        f"{intake.rps:,.1f}",
-                        f"**{intake.rps / bare.rps:.3f}**" if bare.rps else "n/a",
-                        f"{intake.ok} / {intake.error_count}",
-                        f"{_ms(intake.pct(50))} / {_ms(intake.pct(95))} / "
-                        f"**{_ms(intake.pct(99))}**",
-                        f"{bare.ok} / {bare.error_count}",
-                        f"{_ms(bare.pct(50))} / {_ms(bare.pct(95))} / {_ms(bare.pct(99))}",
-                    ]
-                )
-        finally:
-            server.stop()
-    prod_ms = _argon_ms(65536, 3)
-    test_ms = _argon_ms(1024, 1)
-    cores = os.cpu_count() or 1
-    body = results.preamble("Intake throughput (`POST /request/`)", ctx.machine, quick=quick)
-    body += (
-        "Each virtual client GETs the form once (CSRF cookie + token), then POSTs complete, "
-        "valid requests; every POST is validated, encrypted (random DEK, AES-256-GCM payload, "
-        "DEK sealed with HPKE ML-KEM-768+X25519 and wrapped under Argon2id of the receipt "
-        "code), stored and audited, and the answer must carry a receipt code. The bare view "
-        "(`bench/bareapp`, same project, middleware and server) inserts one row from a CSRF-"
-        "checked form POST. Rate limits are off (one loopback source); each cell is bounded "
-        "by a request count and a time limit. Goal: ratio >= 0.7, p99 reported.\n\n"
-    )
-    body += results.table(
-        [
-            "Argon2id on the receipt code",
-            "clients",
-            "bare req/s",
-            "intake req/s",
-            "ratio",
-            "intake ok / errors",
-            "intake p50 / p95 / p99 ms",
-            "bare ok / errors",
-            "bare p50 / p95 / p99 ms",
-        ],
-        rows,
-    )
-    body += (
-        f"\nWhere the time goes: one Argon2id derivation takes {prod_ms:,.0f} ms at 64 MiB / 3 "
-        f"passes and {test_ms:,.1f} ms at the test settings on one core of this machine. Every "
-        f"intake does one, so {cores} cores cap intake at about {cores * 1000 / prod_ms:,.1f} "
-        "requests/s at production parameters whatever the rest of the stack does; the test-"
-        "parameter rows show the cost of everything else (validation, HPKE, AES-GCM, the "
-        "serialised audit append).\n"
-    )
-    return body
+# --- (1) intake throughput, its CPU profile, receipt-code look-ups: bench/applicant.py --------
+# --- (5) crisis burst ------------------------------------------------------------------------
 
 
 def bench_burst(ctx: Context) -> dict[str, str]:
@@ -530,7 +385,8 @@ def bench_burst(ctx: Context) -> dict[str, str]:
         before = Case.objects.count()
         last_id = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
         try:
-            result = _load(f"burst {mode}", server.port, 50, total, 3 * 3600, "intake")
+            # Each intake GETs the form first: its token is one-time (bench.applicant).
+            result = applicant.load(f"burst {mode}", server.port, 50, total, 3 * 3600, "intake")
         finally:
             server.stop()
         after = Case.objects.count()
@@ -549,7 +405,7 @@ def bench_burst(ctx: Context) -> dict[str, str]:
                 [last_id],
             )
             audited = cursor.fetchone()[0]
-        probe = _probe_verify(ctx)
+        probe = _probe_verify(ctx, sign_head=True)
         print(f"burst {mode}: {probe['summary']}")
         body = results.preamble(
             f"Crisis burst, Argon2id {label} ({total:,} intakes, 50 concurrent clients)",
@@ -557,9 +413,10 @@ def bench_burst(ctx: Context) -> dict[str, str]:
             quick=ctx.args.quick,
         )
         body += (
-            "The same full intake POSTs as in the throughput benchmark, all at once, rate "
-            "limits off. Counted afterwards in the database: new cases, new cases missing a "
-            "sealed case key, an applicant key or a payload, and their `case.received` events; "
+            "The same full intakes as in the throughput benchmark (each a GET of the form for "
+            "its one-time token, then the POST; timed together), all at once, rate limits "
+            "off. Counted afterwards in the database: new cases, new cases missing a sealed "
+            "case key, an applicant key or a payload, and their `case.received` events; "
             "then the whole audit chain (including everything seeded before) is verified in a "
             "fresh process. Goal: 0 errors, 0 lost, chain verifies.\n\n"
         )
@@ -600,12 +457,13 @@ BENCHES = {
     "audit": bench_audit,
     "rotation": bench_rotation,
     "queue": bench_queue,
-    "intake": bench_intake,
+    "intake": applicant.bench_intake,
+    "lookup": applicant.bench_lookup,
     "burst": bench_burst,
 }
-# Queue seeds the 100k cases that rotation then re-seals; intake and burst come last so their
-# appends extend the big audit chain (the burst verifies all of it).
-RUN_ORDER = ("audit", "queue", "rotation", "intake", "burst")
+# Queue seeds the 100k cases that rotation then re-seals; intake, lookup and burst come last so
+# their appends extend the big audit chain (the burst verifies all of it).
+RUN_ORDER = ("audit", "queue", "rotation", "intake", "lookup", "burst")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -619,6 +477,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "about 10,000 x 0.23 s / cores)",
     )
     parser.add_argument("--keep-db", action="store_true", help="keep safe_passage_bench after")
+    parser.add_argument(
+        "--results",
+        default=str(results.RESULTS),
+        help="write the sections to this file instead of bench/RESULTS.md (e.g. for a --quick "
+        "smoke test that should not replace real figures)",
+    )
     args = parser.parse_args(argv)
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(args.only) - set(ALL)
@@ -632,6 +496,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
+    results.RESULTS = Path(args.results).resolve()
     env = infra.bench_env()
     os.environ.update(env)
     import django
