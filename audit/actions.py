@@ -45,6 +45,7 @@ class Action(models.TextChoices):
     # Cases
     CASE_RECEIVED = "case.received", _("Request received")
     CASE_OPENED = "case.opened", _("Case opened (decrypted)")
+    CASE_OPENING_ENDED = "case.opening_ended", _("Case content hidden again")
     CASE_TAMPERING_FOUND = "case.tampering_found", _("Case key or request did not match the record")
     CASE_STATUS_VIEWED = "case.status_viewed", _("Applicant checked status")
     CASE_ASSESSED = "case.assessed", _("Case assessed")
@@ -102,6 +103,7 @@ ALLOWED_DATA: dict[str, frozenset[str]] = {
     Action.CASE_RECEIVED: frozenset({"urgency", "key_commitment", "intake_hash"}),
     Action.CASE_TAMPERING_FOUND: frozenset({"what"}),
     Action.CASE_OPENED: frozenset({"reason"}),
+    Action.CASE_OPENING_ENDED: frozenset(),
     Action.CASE_STATUS_VIEWED: frozenset(),
     Action.CASE_ASSESSED: frozenset({"risk_level", "verified_by", "support"}),
     Action.CASE_DECLINED: frozenset({"reason", "has_note"}),

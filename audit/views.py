@@ -19,10 +19,35 @@ from audit.actions import Action
 from audit.chain import HASHED_FIELDS, event_canonical, timestamp
 from audit.forms import EventFilterForm, HeadsForm
 from audit.services import record
+from audit.templatetags.audit_labels import audit_data, audit_role, audit_target
 from audit.verify import verify_heads
 
 PAGE_SIZE = 50
 HEADS_DOWNLOAD = 500  # the newest signed heads: enough to catch a rollback by weeks
+
+
+class Shown:
+    """An event as its pages show it: the role at the time, the target and the data in words, in
+    the reader's language (audit.templatetags.audit_labels); everything else as stored. Only for
+    showing: the hashed text and the exports are made from the stored event."""
+
+    def __init__(self, event) -> None:
+        self._event = event
+
+    def __getattr__(self, name: str):
+        return getattr(self._event, name)
+
+    @property
+    def actor_role(self) -> str:
+        return audit_role(self._event.actor_role)
+
+    @property
+    def target_type(self) -> str:
+        return audit_target(self._event.target_type)
+
+    @property
+    def data(self) -> dict[str, str]:
+        return dict(audit_data(self._event))
 
 
 def auditor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -50,6 +75,7 @@ def events(request: HttpRequest) -> HttpResponse:
         queryset = selectors.events_filtered(**filters).order_by("-sequence")
     if queryset is not None:
         page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = [Shown(event) for event in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -77,7 +103,7 @@ def event_detail(request: HttpRequest, sequence: int) -> HttpResponse:
         request,
         "audit/event_detail.html",
         {
-            "event": event,
+            "event": Shown(event),
             "hashed": hashed,
             "has_next": selectors.event_exists(event.sequence + 1),
         },

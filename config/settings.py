@@ -58,13 +58,22 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "evacuation",
+    "reports",
 ]
 
 MIDDLEWARE = [
+    # The HTTPS redirect (HTTPS_REDIRECT below), except for the onion host; first, so that it
+    # also takes HSTS off any onion answer.
+    "core.middleware.HttpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session: when even the error page fails (the database is down), the project's
+    # own error page, rendered without session or database.
+    "core.middleware.FailSafeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Staff pages only in STAFF_LANGUAGES: a browser asking for another gets them in English.
+    "config.languages.StaffLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -102,6 +111,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{LOCAL_DIR / 'safe_passage.sqlite3'}"),
         conn_max_age=env_int("CONN_MAX_AGE", 60),
+        # A kept connection is tested before a request uses it: after PostgreSQL restarts,
+        # the next request reconnects instead of failing on a dead connection.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -154,7 +166,11 @@ LANGUAGE_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 LANGUAGE_COOKIE_SECURE = PRODUCTION
-SECURE_SSL_REDIRECT = PRODUCTION and env_bool("SECURE_SSL_REDIRECT", True)
+# The redirect to HTTPS is core.middleware.HttpsMiddleware's, not Django's: the onion host is
+# served over plain HTTP (Tor encrypts it) and must be neither redirected nor sent HSTS, and
+# Django's redirect cannot tell hosts apart. SECURE_SSL_REDIRECT (the variable) still switches it.
+HTTPS_REDIRECT = PRODUCTION and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_HSTS_SECONDS = 63072000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
@@ -183,25 +199,72 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# W006 warns that locking by username alone lets an attacker rotate user agents or
-# cookies: neither changes the username, so the per-username lock still holds.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# A lock-out is per username AND source (accounts.lockout): five failures for a name from one
+# source pause that name from that source only, so a guesser elsewhere cannot keep its owner
+# out. Failures for a name from many sources lock no one: they slow every answer for the name
+# (up to 4 s; off with RATE_LIMITS_ENABLED=0), and its owner is told of them at the next sign-in.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The source as the rate limits see it (CLIENT_ADDRESS_HEADER behind the proxy, IPv6 by /64), and
+# the name tried, both stored by axes as keyed hashes: its tables hold no address or name tried.
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_source"
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
+SILENCED_SYSTEM_CHECKS: list[str] = []
+# W008 asks for Django's SECURE_SSL_REDIRECT: core.middleware.HttpsMiddleware redirects instead.
+if HTTPS_REDIRECT:
+    SILENCED_SYSTEM_CHECKS += ["security.W008"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
-AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+# Every failure is logged (AccessFailureLog): the notice at sign-in counts them.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address"]  # masked in its log lines
 AXES_VERBOSE = False
+# Days axes keeps its sign-in and failure logs; `manage.py prune_signin_log` (daily) drops older.
+SIGNIN_LOG_DAYS = env_int("SIGNIN_LOG_DAYS", 30)
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
+# Every language the site is translated into. The applicant's pages are in all of them (their
+# switch names each language in itself: evacuation/applicant/pages.py); the staff pages only in
+# STAFF_LANGUAGES (config.languages.StaffLanguageMiddleware answers any other in English).
+TRANSLATIONS = [
+    ("en", _("English")),
+    ("ru", _("Russian")),
+    ("uk", _("Ukrainian")),
+    ("ka", _("Georgian")),
+    ("hy", _("Armenian")),
+    ("az", _("Azerbaijani")),  # Latin script
+    ("kk", _("Kazakh")),  # Cyrillic script
+    ("ky", _("Kyrgyz")),
+    ("uz", _("Uzbek")),  # Latin script
+    ("tg", _("Tajik")),
+]
+STAFF_LANGUAGES = ["en", "ru"]
+# The languages the applicant's pages offer (APPLICANT_LANGUAGES=en,ru,uk ...; English always).
+# A translation that no native speaker has checked says so in its catalogue's header
+# (X-Review-State: unreviewed ...) and in a notice on every applicant page in it; to offer only
+# checked translations, list those here. A language left out is not offered, not chosen from the
+# browser's Accept-Language, and its /<code>/ addresses do not exist (except the staff languages,
+# which the staff pages keep).
+APPLICANT_LANGUAGES = env_list("APPLICANT_LANGUAGES", [code for code, _name in TRANSLATIONS])
+if LANGUAGE_CODE not in APPLICANT_LANGUAGES or not set(APPLICANT_LANGUAGES) <= {
+    code for code, _name in TRANSLATIONS
+}:
+    raise ImproperlyConfigured(
+        "APPLICANT_LANGUAGES must include en and name only these: "
+        + ", ".join(code for code, _name in TRANSLATIONS)
+    )
+LANGUAGES = [
+    (code, name)
+    for code, name in TRANSLATIONS
+    if code in APPLICANT_LANGUAGES or code in STAFF_LANGUAGES
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (the installer: /opt/safe-passage/static, which nginx serves).
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -282,14 +345,43 @@ ORGANISATION_NAME = env_str("ORGANISATION_NAME", "")
 ORGANISATION_URL = env_str("ORGANISATION_URL", "")
 ONION_ADDRESS = env_str("ONION_ADDRESS", "")
 
+# core.logs.configure applies LOGGING and then puts core.logs.RedactFilter (case references,
+# receipt codes and locators masked, in messages and tracebacks) on every handler there is.
+LOGGING_CONFIG = "core.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "core.logs.RedactFilter"}},
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact"],
+            "formatter": "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     # Request logs would carry paths and addresses: Django's request logger stays quiet.
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
 }
+
+# Health (core.health). /healthz asks only HEALTH_CHECKS_PUBLIC, so that a fault of the audit
+# signer never takes the applicant site offline; `manage.py healthcheck` and the loopback-only
+# /health/ ask HEALTH_CHECKS. Each app's checks are named here (core imports no app).
+HEALTH_CHECKS_PUBLIC = ["core.health.database", "core.health.migrations"]
+HEALTH_CHECKS = [
+    *HEALTH_CHECKS_PUBLIC,
+    "core.health.disk",
+    "audit.health.checkpoint",
+    "audit.health.keys",
+    "audit.health.verification",
+]
+HEALTH_DISK_PATHS = env_list("HEALTH_DISK_PATHS", [str(BASE_DIR), str(LOCAL_DIR.parent)])
+HEALTH_DISK_MIN_FREE_MB = env_int("HEALTH_DISK_MIN_FREE_MB", 1024)
+# The signer's system user, and where its key is (only its owner and mode are looked at: the web
+# app's environment has no AUDIT_SIGNING_KEY_FILE and its user cannot read the key).
+AUDIT_SIGNER_USER = env_str("AUDIT_SIGNER_USER", "")
+HEALTH_SIGNING_KEY_FILE = env_str("HEALTH_SIGNING_KEY_FILE", "")
 
 # The applicant's rate limits (core/ratelimit.py): token buckets that refill continuously, so
 # a spent budget comes back a little at a time, never all at once at the end of a window.

@@ -36,7 +36,7 @@ LANGUAGE_NAMES = {
     "az": "Azərbaycanca",
     "kk": "Қазақша",
     "ky": "Кыргызча",
-    "uz": "Oʻzbekcha",
+    "uz": "Oʻzbekcha",  # noqa: RUF001 (U+02BB, the letter of Uzbek Latin script)
     "tg": "Тоҷикӣ",
 }
 # A catalogue's header says whether a native speaker has checked it ("X-Review-State: reviewed
@@ -97,9 +97,10 @@ def languages(request: HttpRequest) -> list[dict]:
 
 
 def catalogues(language: str) -> list[Path]:
-    """The compiled catalogues (django.mo) of `language`: the project's and each app's."""
+    """The compiled catalogues (django.mo) the applicant's pages speak `language` from: the
+    project's own (error pages) and this app's. A staff-only app's catalogue has no say."""
     folders = [Path(folder) for folder in settings.LOCALE_PATHS]
-    folders += [Path(config.path) / "locale" for config in apps.get_app_configs()]
+    folders.append(Path(apps.get_app_config("evacuation").path) / "locale")
     found = (folder / language / "LC_MESSAGES" / "django.mo" for folder in folders)
     return [path for path in found if path.is_file()]
 
