@@ -39,9 +39,9 @@ run: setup
 test: setup-dev
 	scripts/test.sh
 
-## The edit loop: SQLite only, no browser tests, stop at the first failure (not the contract)
+## The edit loop: SQLite only, no browser or install tests, stop at the first failure (not the contract)
 test-fast: setup-dev
-	env -u DATABASE_URL -u DJANGO_SETTINGS_MODULE $(VENV)/bin/pytest -q -x -m "not browser" $(ARGS)
+	env -u DATABASE_URL -u DJANGO_SETTINGS_MODULE $(VENV)/bin/pytest -q -x -m "not browser and not install" $(ARGS)
 
 ## Load and scale benchmarks (never part of `make test`); figures go to bench/RESULTS.md
 bench: setup-dev

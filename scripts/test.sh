@@ -33,13 +33,18 @@ scripts/ensure_chromium.sh
 step "security scanners"
 scripts/scan.sh
 
-step "tests on SQLite, with the browser tests"
+step "install test tools (nginx, tor, systemd-analyze) and PostgreSQL"
+scripts/ensure_deploy_tools.sh
+# The install test (marker install, SQLite pass) installs into a fresh PostgreSQL database.
+scripts/ensure_postgres.sh || echo "PostgreSQL is not up yet: the install test will say so."
+
+step "tests on SQLite, with the browser tests and the install test"
 unset DATABASE_URL
 .venv/bin/pytest -q
 
-step "tests on PostgreSQL (browser tests ran once, above)"
+step "tests on PostgreSQL (the browser and install tests ran once, above)"
 if scripts/ensure_postgres.sh; then
-  DATABASE_URL="$PG_URL" .venv/bin/pytest -q -m "not browser"
+  DATABASE_URL="$PG_URL" .venv/bin/pytest -q -m "not browser and not install"
 else
   if [ "$CI" = "true" ]; then
     echo "PostgreSQL is not available and CI=true: failing."
