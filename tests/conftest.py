@@ -85,3 +85,13 @@ adam = _cast_fixture("adam")  # admin
 def team(carla, kim, cora, colin, audrey, adam) -> Team:
     """The whole cast; the vault is initialised and the case staff hold the organisation key."""
     return team_ready(carla=carla, kim=kim, cora=cora, colin=colin, audrey=audrey, adam=adam)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver for the whole run: its sync API keeps an event loop in this thread,
+    so a second one started beside it (say, by the install test after the browser tests) fails."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver

@@ -267,7 +267,7 @@ from audit.verify import verify_database
 from evacuation.models import Case
 from evacuation.services import casework, retention
 from evacuation.services.correspondence import message_from_applicant
-from tests.factories import DEFAULT_PASSWORD, RECEIPT_RE, intake_data, sign_in
+from tests.factories import DEFAULT_PASSWORD, RECEIPT_RE, intake_data, opened_by, sign_in
 from vault.cases import case_cipher_for_applicant
 from vault.receipts import receipt_parse
 
@@ -306,7 +306,12 @@ done.append("rate limited")
 case = Case.objects.get(reference=reference)
 case = casework.case_take(case=case, actor=carla)
 case = casework.case_assess(
-    case=case, actor=carla, risk_level=3, verified_by="referee", support=["relocation"]
+    case=case,
+    actor=carla,
+    keys=opened_by(carla, case),
+    risk_level=3,
+    verified_by="referee",
+    support=["relocation"],
 )
 done.append("casework")
 

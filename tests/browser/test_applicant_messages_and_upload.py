@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from evacuation.models import Attachment
-from tests.factories import photo_with_gps, submit_intake, verified_client
+from tests.factories import case_opened, photo_with_gps, submit_intake, verified_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,7 +12,9 @@ REPLY = "We found a safe place for you. Please reply with your travel dates."
 
 def test_the_applicant_reads_a_reply_and_sends_a_photo(live_server, page, tmp_path, team):
     reference, code = submit_intake()
-    verified_client(team.carla).post(f"/staff/cases/{reference}/message/", {"text": REPLY})
+    staff = verified_client(team.carla)
+    case_opened(staff, reference, "reply")
+    staff.post(f"/staff/cases/{reference}/message/", {"text": REPLY})
 
     page.goto(f"{live_server.url}/en/status/")
     page.fill("input[name=code]", code)

@@ -74,7 +74,7 @@ def test_a_request_travels_from_the_applicant_to_relocation_and_back(live_server
         caseworker.check("#action-assess input[name=support][value=relocation]")
         _submit(caseworker, "assess", "Record the assessment")
         assert "The case is assessed." in caseworker.content()
-        assert "Journey Alias" not in caseworker.content()  # the redirect shows no intake
+        assert "Journey Alias" in caseworker.content()  # the opening lasts through the work
 
         caseworker.fill("#action-propose_funding input[name=amount]", "2400")
         caseworker.select_option("#action-propose_funding select[name=currency]", "EUR")
@@ -105,6 +105,11 @@ def test_a_request_travels_from_the_applicant_to_relocation_and_back(live_server
         history = caseworker.locator("table.timeline").inner_text()
         for step in ("Case assessed", "Funding proposed", "Funding approved", "Relocation"):
             assert step in history
+        # Done with it, she hides the content: seeing it again needs a new opening.
+        with caseworker.expect_navigation():
+            caseworker.click("button:has-text('Hide the content again')")
+        assert "The content is hidden again." in caseworker.content()
+        assert "Journey Alias" not in caseworker.content()
 
         # The applicant comes back with the code and reads the outcome.
         applicant.goto(f"{base}/en/status/")
@@ -126,4 +131,5 @@ def test_a_request_travels_from_the_applicant_to_relocation_and_back(live_server
         "funding.proposed",
         "funding.approved",
         "case.relocated",
+        "case.opening_ended",
     ]

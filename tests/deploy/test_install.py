@@ -555,45 +555,42 @@ def test_the_onion_host_answers_over_plain_http_and_counts_each_circuit(site):
     assert status == 404  # the monitoring page is never on the onion
 
 
-def test_chromium_sends_the_applicant_form_through_nginx(site):
+def test_chromium_sends_the_applicant_form_through_nginx(site, playwright_driver):
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
         _unavailable("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
     from tests.browser.conftest import CHROMIUM_ARGS
 
     base = f"https://{SERVER}:{site.https}"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium),
-            headless=True,
-            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {SERVER} 127.0.0.1"],
-        )
-        try:
-            context = browser.new_context(locale="en-GB", ignore_https_errors=True)
-            page = context.new_page()
-            page.set_default_timeout(30000)
-            statics = []
-            page.on("response", lambda r: statics.append(r.status) if "/static/" in r.url else 0)
-            answer = page.goto(f"{base}/en/request/")
-            assert answer.status == 200
-            page.fill("input[name=name]", "Browser Alias")
-            page.check("input[name=contact_method][value=signal]")
-            page.fill("input[name=contact_handle]", "@browser_alias")
-            page.fill("input[name=country]", "Somewhere")
-            page.fill("textarea[name=situation]", "Sent from Chromium through nginx.")
-            page.check("input[name=urgency][value=now]")
-            page.fill("input[name=party_size]", "1")
-            page.check("input[name=travel_documents][value=valid_passport]")
-            page.check("input[name=help_needed][value=transport]")
-            page.check("input[name=consent]")
-            with page.expect_navigation():
-                page.click("button[type=submit]:has-text('Send my request')")
-            assert re.search(r"[0-9]{4}", page.locator("p.receipt").inner_text())
-            assert statics and all(status == 200 for status in statics), statics
-        finally:
-            browser.close()
+    browser = playwright_driver.chromium.launch(
+        executable_path=str(chromium),
+        headless=True,
+        args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {SERVER} 127.0.0.1"],
+    )
+    try:
+        context = browser.new_context(locale="en-GB", ignore_https_errors=True)
+        page = context.new_page()
+        page.set_default_timeout(30000)
+        statics = []
+        page.on("response", lambda r: statics.append(r.status) if "/static/" in r.url else 0)
+        answer = page.goto(f"{base}/en/request/")
+        assert answer.status == 200
+        page.fill("input[name=name]", "Browser Alias")
+        page.check("input[name=contact_method][value=signal]")
+        page.fill("input[name=contact_handle]", "@browser_alias")
+        page.fill("input[name=country]", "Somewhere")
+        page.fill("textarea[name=situation]", "Sent from Chromium through nginx.")
+        page.check("input[name=urgency][value=now]")
+        page.fill("input[name=party_size]", "1")
+        page.check("input[name=travel_documents][value=valid_passport]")
+        page.check("input[name=help_needed][value=transport]")
+        page.check("input[name=consent]")
+        with page.expect_navigation():
+            page.click("button[type=submit]:has-text('Send my request')")
+        assert re.search(r"[0-9]{4}", page.locator("p.receipt").inner_text())
+        assert statics and all(status == 200 for status in statics), statics
+    finally:
+        browser.close()
 
 
 # --- the timers and the health checks ------------------------------------------------------------

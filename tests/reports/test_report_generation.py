@@ -137,6 +137,7 @@ def _queries(period: str, actor) -> int:
 
 
 def test_the_number_of_queries_does_not_grow_with_the_cases(cora, colin):
+    _queries("2023-Q4", cora)  # a first report pays for what any first call loads once
     make_cases(3, created=at(2024, 3, 5), urgency="now")
     relocated(2, region="eu", on=date(2024, 3, 20))
     few = _queries("2024-Q1", cora)
