@@ -139,13 +139,7 @@ def key_grant(*, actor: User, keys: StaffKeys, grantee: User) -> int:
         raise ValueError("Only active case staff can be granted the organisation key.")
     with transaction.atomic():
         version = vault_org.grant_from_session(keys=keys, grantee=grantee)
-        record(
-            action=Action.KEY_GRANTED,
-            actor=actor,
-            target_type="user",
-            target_ref=str(grantee.pk),
-            data={"version": version, "via": "session"},
-        )
+        vault_org.grant_recorded(grantee, version=version, via="session", actor=actor)
     return version
 
 

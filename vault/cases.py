@@ -9,11 +9,14 @@ The DEK is stored twice, never in clear, each time sealed with HPKE to a key pai
   a guess is tested against one case only, at the cost of one Argon2id; a locator that finds no
   row costs the same Argon2id, so the two failures take the same time.
 Every ciphertext binds its case and its purpose as associated data, so a blob copied to another
-case or field does not open.
+case or field does not open. A rotation replaces the DEK (`CaseRekey`, used by vault.org): the
+case's ciphertexts are re-encrypted and its files' keys re-wrapped, never its file bodies.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -97,22 +100,31 @@ class CaseCipher:
     def decrypt_text(self, purpose: str, ciphertext: bytes) -> str:
         return self.decrypt(purpose, ciphertext).decode("utf-8")
 
-    def seal_file(self, purpose: str, data: bytes) -> bytes:
-        """A fresh key per file, wrapped by the DEK. Put a file id in `purpose` (for example
-        "file:<uuid>") if two files of one case must not be swappable."""
+    def seal_file(self, purpose: str, data: bytes) -> tuple[bytes, bytes]:
+        """A fresh key per file: returns (the file key wrapped by the DEK, the body sealed under
+        the file key), stored apart (`Attachment.wrapped_key`, `Attachment.blob`) so that a new
+        DEK re-wraps the small key and never rewrites the body. Put a file id in `purpose` (for
+        example "file:<uuid>") if two files of one case must not be swappable."""
         file_key = crypto.random_key()
         wrapped = crypto.aead_encrypt(self._key, file_key, ad=self._ad(purpose, b"|file-key"))
         body = crypto.aead_encrypt(file_key, data, ad=self._ad(purpose, b"|file"))
-        return len(wrapped).to_bytes(2, "big") + wrapped + body
+        return wrapped, body
 
-    def open_file(self, purpose: str, blob: bytes) -> bytes:
-        blob = bytes(blob)
-        size = int.from_bytes(blob[:2], "big")
-        if len(blob) < 2 + size:
-            raise DecryptionFailed("Not a vault file.")
-        wrapped, body = blob[2 : 2 + size], blob[2 + size :]
-        file_key = crypto.aead_decrypt(self._key, wrapped, ad=self._ad(purpose, b"|file-key"))
-        return crypto.aead_decrypt(file_key, body, ad=self._ad(purpose, b"|file"))
+    def open_file(self, purpose: str, wrapped_key: bytes, body: bytes) -> bytes:
+        file_key = crypto.aead_decrypt(
+            self._key, bytes(wrapped_key), ad=self._ad(purpose, b"|file-key")
+        )
+        return crypto.aead_decrypt(file_key, bytes(body), ad=self._ad(purpose, b"|file"))
+
+
+def file_blob_split(blob: bytes) -> tuple[bytes, bytes]:
+    """(wrapped key, body) of a file stored in the old format, where the wrapped key (with a
+    two-byte length) preceded the body in one blob. Only slices bytes: no key is needed."""
+    blob = bytes(blob)
+    size = int.from_bytes(blob[:2], "big")
+    if len(blob) < 2 + size:
+        raise DecryptionFailed("Not a vault file.")
+    return blob[2 : 2 + size], blob[2 + size :]
 
 
 def current_org_key(*, lock: bool = False) -> OrgKey:
@@ -193,6 +205,7 @@ def case_key_store(new: NewCaseKey) -> tuple[CaseCipher, ReceiptCode]:
             case_uid=case_uid,
             org_key=org_key,
             sealed=new.cipher.seal_to(bytes(org_key.public_key), info=case_dek_info(case_uid)),
+            commitment=new.cipher.commitment(),
         )
         ApplicantKey.objects.create(case_uid=case_uid, locator=locator, **new.applicant)
 
@@ -207,6 +220,10 @@ def applicant_key_replace(*, cipher: CaseCipher) -> ReceiptCode:
     fields = _applicant_key_fields(cipher, secret=code.secret)
 
     def save(locator: str) -> None:
+        # Locked first, as a re-keying locks it: then a DEK it replaced cannot be sealed here.
+        list(ApplicantKey.objects.select_for_update().filter(case_uid=case_uid).values("pk"))
+        if not cipher_is_current(cipher):
+            raise VaultError("This case was given a new key meanwhile: open it again.")
         if not ApplicantKey.objects.filter(case_uid=case_uid).update(locator=locator, **fields):
             raise VaultError("This case has no applicant key (it was shredded).")
 
@@ -259,7 +276,8 @@ def case_cipher_for_applicant(code: ReceiptCode) -> CaseCipher:
     if params != crypto.Argon2Params.from_settings():
         # Derived under older parameters: while the secret is at hand, bring the row up to the
         # current ones, so old rows neither stay cheaper to attack nor answer at another speed.
-        ApplicantKey.objects.filter(pk=applicant_key.pk).update(
+        # Only if the row is still the one opened: a re-keying may have sealed a new DEK to it.
+        ApplicantKey.objects.filter(pk=applicant_key.pk, sealed=applicant_key.sealed).update(
             **_applicant_key_fields(cipher, secret=code.secret)
         )
     return cipher
@@ -273,3 +291,175 @@ def case_keys_shred(*, case_uid: str) -> int:
         deleted, _ = CaseKey.objects.filter(case_uid=case_uid).delete()
         deleted_applicant, _ = ApplicantKey.objects.filter(case_uid=case_uid).delete()
     return deleted + deleted_applicant
+
+
+def cipher_is_current(cipher: CaseCipher) -> bool:
+    """Whether `cipher` holds the case's key as stored now: False for a key a re-keying
+    replaced (a status page's capability or a request that began before it), so nothing is
+    written under a key nobody holds any more. Rows made before commitments were stored say
+    nothing, and a key that was never replaced is current."""
+    stored = (
+        CaseKey.objects.filter(case_uid=cipher.case_uid)
+        .values_list("commitment", flat=True)
+        .first()
+    )
+    return not stored or stored == cipher.commitment()
+
+
+# Re-keying (a rotation gives every case a new DEK) ------------------------------------------
+
+
+class CaseRekey:
+    """One case's old and new DEK while a rotation re-keys it. The app that owns the case's
+    ciphertexts passes each one in and gets the new ciphertext back (same purpose, so what the
+    purpose binds still holds); the keys themselves never leave this object."""
+
+    __slots__ = ("_new", "_old", "bound", "case_uid")
+
+    def __init__(self, old: CaseCipher, new: CaseCipher) -> None:
+        if old.case_uid != new.case_uid:
+            raise ValueError("Both keys must be the same case's.")
+        self.case_uid = old.case_uid
+        self._old = old
+        self._new = new
+        self.bound = ""
+
+    def bind(self, value: str) -> None:
+        """A short, non-secret value recorded with the new commitment (the hash of the case's
+        re-encrypted request, which its `case.received` event can no longer vouch for)."""
+        _check_label("bound value", value)
+        self.bound = value
+
+    def __repr__(self) -> str:
+        return f"<CaseRekey {self.case_uid}>"
+
+    def __reduce__(self):
+        raise TypeError("A CaseRekey is not to be pickled or cached.")
+
+    def reseal_text(self, purpose: str, ciphertext: bytes) -> bytes:
+        """`ciphertext` (from `encrypt`/`encrypt_text` under the old key) under the new key.
+        Raises DecryptionFailed if it does not open: the rotation stops rather than lose it."""
+        return self._new.encrypt(purpose, self._old.decrypt(purpose, bytes(ciphertext)))
+
+    def rewrap_file_key(self, purpose: str, wrapped_key: bytes) -> bytes:
+        """A file's wrapped key (`seal_file`'s first part) re-wrapped by the new key; the body,
+        sealed under the file key, is untouched."""
+        ad = b"|file-key"
+        file_key = crypto.aead_decrypt(
+            self._old._key, bytes(wrapped_key), ad=self._old._ad(purpose, ad)
+        )
+        return crypto.aead_encrypt(self._new._key, file_key, ad=self._new._ad(purpose, ad))
+
+    def commitment(self) -> str:
+        """The new key's commitment (recorded, via the batch's Merkle root, in the audit log)."""
+        return self._new.commitment()
+
+    def _seal_new(self, public_key, *, info: bytes) -> bytes:
+        return self._new.seal_to(public_key, info=info)
+
+
+@dataclass(frozen=True)
+class RekeyBatch:
+    """What one re-keying batch's audit event records: no key, no case, only the Merkle root of
+    the batch's (case, commitment) pairs, each case's path to which is kept on its `CaseKey`."""
+
+    ref: str
+    version: int
+    cases: int
+    root: str
+
+
+@dataclass(frozen=True)
+class CaseRekeyHooks:
+    """Registered by the app that owns the cases' ciphertexts (vault imports no other app):
+    - lock(case_uids): locks those cases against writers (and purges) in the caller's
+      transaction, before the vault locks their keys; returns the uids still to re-key (not
+      purged);
+    - rewrite(rekeys): re-encrypts every ciphertext of those cases, in the same transaction;
+    - record(batch): writes the batch's one audit event, in the same transaction."""
+
+    lock: Callable[[list[str]], set[str]]
+    rewrite: Callable[[list[CaseRekey]], None]
+    record: Callable[[RekeyBatch], None]
+
+
+_REKEY_HOOKS: list[CaseRekeyHooks] = []
+
+
+def rekey_hooks_register(hooks: CaseRekeyHooks) -> None:
+    """Called once from the owning app's AppConfig.ready()."""
+    if hooks not in _REKEY_HOOKS:
+        _REKEY_HOOKS.clear()
+        _REKEY_HOOKS.append(hooks)
+
+
+def rekey_hooks() -> CaseRekeyHooks | None:
+    return _REKEY_HOOKS[0] if _REKEY_HOOKS else None
+
+
+def _leaf(case_uid: str, commitment: str, bound: str) -> bytes:
+    return hashlib.sha256(
+        b"\x00safe-passage|rekey|"
+        + b"|".join((_check_label("case_uid", case_uid), commitment.encode(), bound.encode()))
+    ).digest()
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def commitment_tree(pairs: list[tuple[str, str, str]]) -> tuple[str, list[bytes]]:
+    """The Merkle root (hex) of (case uid, commitment, bound value) triples, and each one's path
+    to it (the sibling hashes, 32 bytes each, leaf level first). An odd node pairs itself."""
+    if not pairs:
+        raise ValueError("An empty batch has no root.")
+    level = [_leaf(*pair) for pair in pairs]
+    positions = list(range(len(level)))
+    paths: list[list[bytes]] = [[] for _ in pairs]
+    while len(level) > 1:
+        if len(level) % 2:
+            level.append(level[-1])
+        for leaf, position in enumerate(positions):
+            paths[leaf].append(level[position ^ 1])
+            positions[leaf] = position // 2
+        level = [_node(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0].hex(), [b"".join(path) for path in paths]
+
+
+def commitment_root(case_uid: str, commitment: str, bound: str, index: int, proof: bytes) -> str:
+    """The root that `proof` leads to from this leaf (compare it with the recorded one)."""
+    node = _leaf(case_uid, commitment, bound)
+    proof = bytes(proof)
+    for offset in range(0, len(proof), 32):
+        sibling = proof[offset : offset + 32]
+        node = _node(sibling, node) if index & 1 else _node(node, sibling)
+        index //= 2
+    return node.hex()
+
+
+@dataclass(frozen=True)
+class RecordedKey:
+    """Where a re-keyed case's current commitment is on the record: the batch's audit event
+    (`batch`) must hold `root(bound)` for the value the re-keying bound, as it is now."""
+
+    case_uid: str
+    commitment: str
+    batch: str
+    index: int
+    proof: bytes
+
+    def root(self, bound: str) -> str:
+        return commitment_root(self.case_uid, self.commitment, bound, self.index, self.proof)
+
+
+def case_key_record(case_uid: str) -> RecordedKey | None:
+    """The case key's re-keying record, or None if it was never re-keyed (or has no key)."""
+    row = (
+        CaseKey.objects.filter(case_uid=str(case_uid))
+        .values_list("commitment", "rekey_batch", "rekey_index", "rekey_proof")
+        .first()
+    )
+    if row is None or not row[1]:
+        return None
+    commitment, batch, index, proof = row
+    return RecordedKey(str(case_uid), commitment, batch, index, bytes(proof))

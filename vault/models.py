@@ -116,6 +116,14 @@ class CaseKey(models.Model):
     )
     sealed = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
+    # A keyed hash of the DEK (CaseCipher.commitment; not secret), so a writer's cipher can be
+    # told stale after a re-keying without opening anything. Empty on rows made before it.
+    commitment = models.CharField(max_length=64, blank=True, default="")
+    # Set by a re-keying rotation: the batch (the target of its one audit event, which records
+    # the Merkle root of the batch's commitments) and this case's path to that root.
+    rekey_batch = models.CharField(max_length=64, blank=True, default="")
+    rekey_index = models.PositiveIntegerField(default=0)
+    rekey_proof = models.BinaryField(default=b"")
 
     def __str__(self) -> str:
         return f"case key {self.case_uid}"

@@ -5,6 +5,11 @@ personal public key) and one `RecoverySeal` (sealed to the recovery public key, 
 was printed once by `init_vault`). Granting takes the private key from a coordinator's
 unlocked session or from the recovery secret; nobody's password is needed.
 
+Rotation gives every case a new data key as well (`rotation_rekey_batch`): a copy of the old
+organisation key then opens only old case keys, which open nothing written afterwards. The
+cases' own ciphertexts belong to another app, which registers `vault.cases.CaseRekeyHooks`
+and rewrites them through `CaseRekey` (ciphertext in, ciphertext out).
+
 These functions write no audit events (the vault imports no other app); their callers do,
 inside the same transaction.
 """
@@ -22,8 +27,19 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core.bulk import update_by_pk
 from vault import crypto
-from vault.cases import case_dek_info, current_org_key
+from vault.cases import (
+    CaseCipher,
+    CaseRekey,
+    CaseRekeyHooks,
+    RekeyBatch,
+    applicant_dek_info,
+    case_dek_info,
+    commitment_tree,
+    current_org_key,
+    rekey_hooks,
+)
 from vault.errors import (
     NoPersonalKey,
     VaultAlreadyInitialised,
@@ -32,7 +48,15 @@ from vault.errors import (
     VaultNotInitialised,
     WrongRecoverySecret,
 )
-from vault.models import CaseKey, OrgKey, OrgKeyGrant, RecoveryKey, RecoverySeal, StaffKey
+from vault.models import (
+    ApplicantKey,
+    CaseKey,
+    OrgKey,
+    OrgKeyGrant,
+    RecoveryKey,
+    RecoverySeal,
+    StaffKey,
+)
 from vault.staff import grant_info
 
 if TYPE_CHECKING:
@@ -234,15 +258,23 @@ class Rotation:
     # Keyset cursor: each batch starts after the last row done, so a batch never walks past
     # the rows already re-sealed (that walk made 100,000 cases quadratic).
     after_pk: int = 0
+    created: bool = False  # this call made the new version (False: resuming one)
+    batches: int = 0
+    rekeyed_cases: int = 0  # of `cases`, those given a new data key (the rest had no case data)
+    rekeyed: bool = False  # every case was given a new data key (not only re-sealed)
 
 
-def rotation_start(*, org_keys: dict[int, bytes]) -> Rotation:
+def rotation_start(
+    *, org_keys: dict[int, bytes], on_start: Callable[[Rotation], None] | None = None
+) -> Rotation:
     """Creates version N+1 (sealed to the recovery key and to every holder of N), or, when a
-    rotation was interrupted, picks it up. New case keys go to N+1 from here on."""
+    rotation was interrupted, picks it up. New case keys go to N+1 from here on. `on_start`
+    runs inside the transaction that creates N+1 (for the audit event), not on a resume."""
     live = list(OrgKey.objects.filter(destroyed_at__isnull=True).order_by("version"))
     if not live:
         raise VaultNotInitialised("The vault is not initialised.")
     _check_org_keys(org_keys)
+    created = False
     if len(live) == 1:
         old = live[0]
         if old.version not in org_keys:
@@ -262,6 +294,9 @@ def rotation_start(*, org_keys: dict[int, bytes]) -> Rotation:
                     recovery_public=bytes(recovery.public_key),
                     holders=holders,
                 )
+                if on_start is not None:
+                    on_start(Rotation(old_versions=[old.version], new_version=old.version + 1))
+            created = True
         except IntegrityError:
             pass  # another rotate_org_key started the same version: resume it
         live = list(OrgKey.objects.filter(destroyed_at__isnull=True).order_by("version"))
@@ -269,7 +304,7 @@ def rotation_start(*, org_keys: dict[int, bytes]) -> Rotation:
     missing = [v for v in old_versions if v not in org_keys]
     if missing:
         raise VaultLocked(f"Organisation key version(s) {missing} are not available.")
-    return Rotation(old_versions=old_versions, new_version=live[-1].version)
+    return Rotation(old_versions=old_versions, new_version=live[-1].version, created=created)
 
 
 class _Resealer:
@@ -386,6 +421,128 @@ def _save_resealed(params: list[tuple[bytes, int, int, int]]) -> None:
         )
 
 
+def rotation_rekey_batch(
+    rotation: Rotation,
+    *,
+    org_keys: dict[int, bytes],
+    hooks: CaseRekeyHooks,
+    batch_size: int = ROTATION_BATCH,
+) -> int:
+    """Re-keys up to `batch_size` cases in one transaction; returns how many (0: none left).
+
+    Each case gets a new random DEK: `hooks.rewrite` re-encrypts its ciphertexts under it, the
+    DEK is sealed to the new organisation key and to the applicant's stored public key (so the
+    same receipt code opens it), and its commitment joins the batch's Merkle root, which
+    `hooks.record` writes as the batch's one audit event. Everything of a case changes in the
+    same transaction or nothing does, so a kill at any point leaves each case wholly on its old
+    key (still sealed to the old version, picked up again on resume) or wholly on its new one.
+    The old DEKs, which a copy of the old organisation key still opens, open nothing written
+    from here on."""
+    new = OrgKey.objects.get(version=rotation.new_version)
+    new_public = crypto.public_key_load(bytes(new.public_key))
+    old_private = {
+        v: crypto.keypair_from_private_bytes(org_keys[v]).private for v in rotation.old_versions
+    }
+    with transaction.atomic():
+        candidates = list(
+            CaseKey.objects.filter(org_key_id__in=rotation.old_versions, pk__gt=rotation.after_pk)
+            .order_by("pk")
+            .values_list("pk", "case_uid")[:batch_size]
+        )
+        if not candidates:
+            return 0
+        # The cases first, then their keys: the order a purge takes them in, so neither waits
+        # on the other in a circle.
+        live = hooks.lock([uid for _, uid in candidates])
+        rows = list(
+            CaseKey.objects.filter(
+                pk__in=[pk for pk, _ in candidates], org_key_id__in=rotation.old_versions
+            )
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", "org_key_id", "case_uid", "sealed")
+        )
+        applicants = {
+            uid: (pk, public)
+            for pk, uid, public in ApplicantKey.objects.filter(
+                case_uid__in=[row[2] for row in rows]
+            )
+            .select_for_update()
+            .values_list("pk", "case_uid", "public_key")
+        }
+        rekeys: list[CaseRekey] = []
+        plain: list[tuple[int, int, str, bytes]] = []  # no case row (left by a purge): reseal
+        for pk, version, uid, sealed in rows:
+            info = case_dek_info(uid)
+            try:
+                dek = crypto.unseal(old_private[version], bytes(sealed), info=info)
+            except VaultError as exc:
+                raise VaultError(f"Case key row {pk} does not open; rotation stopped.") from exc
+            if uid not in live:
+                plain.append((pk, version, uid, dek))
+                continue
+            rekeys.append(CaseRekey(CaseCipher(uid, dek), CaseCipher(uid, crypto.random_key())))
+        pks = {uid: pk for pk, _, uid, _ in rows}
+        if rekeys:
+            hooks.rewrite(rekeys)
+            ref = f"v{rotation.new_version}:{os.urandom(8).hex()}"
+            root, proofs = commitment_tree(
+                [(rk.case_uid, rk.commitment(), rk.bound) for rk in rekeys]
+            )
+            _save_rekeyed(
+                [
+                    (
+                        rk._seal_new(new_public, info=case_dek_info(rk.case_uid)),
+                        rotation.new_version,
+                        rk.commitment(),
+                        ref,
+                        index,
+                        proof,
+                        pks[rk.case_uid],
+                    )
+                    for index, (rk, proof) in enumerate(zip(rekeys, proofs, strict=True))
+                ],
+                [
+                    (
+                        rk._seal_new(
+                            crypto.public_key_load(bytes(applicants[rk.case_uid][1])),
+                            info=applicant_dek_info(rk.case_uid),
+                        ),
+                        applicants[rk.case_uid][0],
+                    )
+                    for rk in rekeys
+                    if rk.case_uid in applicants
+                ],
+            )
+            rotation.batches += 1
+            rotation.rekeyed_cases += len(rekeys)
+            hooks.record(
+                RekeyBatch(ref=ref, version=rotation.new_version, cases=len(rekeys), root=root)
+            )
+        if plain:
+            _save_resealed(
+                [
+                    (sealed, rotation.new_version, pk, version)
+                    for pk, version, uid, dek in plain
+                    for sealed in [crypto.seal(new_public, dek, info=case_dek_info(uid))]
+                ]
+            )
+        rotation.after_pk = candidates[-1][0]
+    rotation.cases += len(rows)
+    return len(candidates)
+
+
+def _save_rekeyed(case_keys: list[tuple], applicant_keys: list[tuple[bytes, int]]) -> None:
+    """(sealed, version, commitment, batch, index, proof, pk) per case key; (sealed, pk) per
+    applicant key. A few statements per batch (core.bulk)."""
+    update_by_pk(
+        CaseKey,
+        ["sealed", "org_key", "commitment", "rekey_batch", "rekey_index", "rekey_proof"],
+        case_keys,
+    )
+    update_by_pk(ApplicantKey, ["sealed"], applicant_keys)
+
+
 def rotation_finish(
     rotation: Rotation, *, on_finish: Callable[[Rotation], None] | None = None
 ) -> bool:
@@ -452,14 +609,31 @@ def org_key_rotate(
     batch_size: int = ROTATION_BATCH,
     progress: Callable[[int], None] | None = None,
     on_finish: Callable[[Rotation], None] | None = None,
+    on_start: Callable[[Rotation], None] | None = None,
     workers: int = 0,
+    hooks: CaseRekeyHooks | None = None,
+    rekey: bool = True,
 ) -> Rotation:
-    """The whole rotation: start (or resume), re-seal every case key in batches, destroy the old
-    private key. Safe to interrupt and run again. Raises VaultLocked if `org_keys` lacks an
-    old version (from `org_keys_from_recovery` or `StaffKeys.org_keys()`). With `workers`
-    >= 1 the HPKE work runs in that many forked processes while this one writes to the
-    database (commands only, never inside a web worker); 0 keeps everything in-process."""
-    rotation = rotation_start(org_keys=org_keys)
+    """The whole rotation: start (or resume), re-key every case in batches (or, with
+    rekey=False or when no app registered re-keying hooks, only re-seal the case keys), then
+    destroy the old private key. Safe to interrupt and run again. Raises VaultLocked if
+    `org_keys` lacks an old version (from `org_keys_from_recovery` or `StaffKeys.org_keys()`).
+    With `workers` >= 1 the HPKE work of a re-seal-only rotation runs in that many forked
+    processes while this one writes to the database (commands only, never inside a web
+    worker); 0 keeps everything in-process. Re-keying runs in this process."""
+    rotation = rotation_start(org_keys=org_keys, on_start=on_start)
+    hooks = (hooks or rekey_hooks()) if rekey else None
+    if hooks is not None:
+        rotation.rekeyed = True
+        while True:
+            rotation.after_pk = 0  # a sweep from the start picks up late arrivals
+            while done := rotation_rekey_batch(
+                rotation, org_keys=org_keys, hooks=hooks, batch_size=batch_size
+            ):
+                if progress is not None:
+                    progress(done)
+            if rotation_finish(rotation, on_finish=on_finish):
+                return rotation
     resealer = _Resealer(rotation, org_keys, workers)
     try:
         while True:
@@ -476,3 +650,18 @@ def org_key_rotate(
                 return rotation
     finally:
         resealer.close()
+
+
+def grant_recorded(grantee, *, version: int, via: str, actor="system") -> None:
+    """The audit event of a grant (in the caller's transaction): the one place every grant path,
+    command or page, writes what a key grant records."""
+    from audit.actions import Action
+    from audit.services import record
+
+    record(
+        action=Action.KEY_GRANTED,
+        actor=actor,
+        target_type="user",
+        target_ref=str(grantee.pk),
+        data={"version": version, "via": via},
+    )

@@ -64,7 +64,9 @@ class Message(models.Model):
 
 
 class Attachment(models.Model):
-    """A cleaned file (evacuation.files), sealed with its own key wrapped by the case key."""
+    """A cleaned file (evacuation.files), sealed with its own key wrapped by the case key. The
+    wrapped key has a column of its own, so a new case key (rotation) re-wraps it and never
+    rewrites the body."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
@@ -75,7 +77,9 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=8)  # jpeg, png, webp, pdf: from the content, not the name
     size = models.PositiveIntegerField()  # bytes of the cleaned file
-    blob = models.BinaryField()  # CaseCipher.seal_file(attachment.purpose, cleaned bytes)
+    # CaseCipher.seal_file(attachment.purpose, cleaned bytes) -> (wrapped_key, blob)
+    wrapped_key = models.BinaryField(default=b"")  # the file key, wrapped by the case key
+    blob = models.BinaryField()  # the body, sealed under the file key
 
     class Meta:
         ordering = ["created_at"]

@@ -467,6 +467,7 @@ def _note_cipher(*, keys: StaffKeys, case: Case, actor: User):
 
 @sensitive_variables("text", "cipher")
 def _note_create(*, cipher, case: Case, actor: User, text: str) -> Note:
+    integrity.still_current(cipher)  # under the case's lock: not re-keyed since it was opened
     place = (case.notes.aggregate(last=Max("sequence"))["last"] or 0) + 1
     note = Note(case=case, author=actor, created_at=timezone.now(), sequence=place)
     note.body = cipher.encrypt_text(note.purpose, text)

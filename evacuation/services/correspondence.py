@@ -21,6 +21,7 @@ from evacuation import rules
 from evacuation.files import sandbox, sanitise
 from evacuation.models import MESSAGE_MAX_LENGTH, Addition, Attachment, Case, Direction, Message
 from evacuation.selectors.thread import FileRow, file_row
+from evacuation.services import integrity
 from evacuation.services.events import case_event
 from vault.cases import CaseCipher
 from vault.errors import VaultError
@@ -43,11 +44,13 @@ def _refuse_if_purged(case: Case) -> None:
         raise ValidationError(_("The data of this request has been deleted."), code="purged")
 
 
-def _lock_unpurged(case: Case) -> None:
+def _lock_unpurged(case: Case, cipher: CaseCipher) -> None:
     """Locks the case row and checks again: a purge that ran since the page was loaded has
-    shredded the key, and a row written after it would be stray ciphertext on a purged case."""
+    shredded the key, and a row written after it would be stray ciphertext on a purged case;
+    a rotation that re-keyed the case meanwhile has replaced the key `cipher` holds."""
     locked = Case.objects.select_for_update().only("id", "purged_at").get(pk=case.pk)
     _refuse_if_purged(locked)
+    integrity.still_current(cipher)
 
 
 def _next_place(rows) -> int:
@@ -83,7 +86,7 @@ def _message_add(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message
     _refuse_if_purged(case)
     direction, stamp = _actor_fields(case, actor)
     with transaction.atomic():
-        _lock_unpurged(case)
+        _lock_unpurged(case, cipher)
         message = Message(
             case=case,
             direction=direction,
@@ -106,7 +109,7 @@ def attachment_add(*, case: Case, cipher: CaseCipher, actor, data: bytes) -> Att
     direction, stamp = _actor_fields(case, actor)
     with transaction.atomic():
         # Serialises uploads too, so two at once cannot both squeeze under the cap.
-        _lock_unpurged(case)
+        _lock_unpurged(case, cipher)
         stored = case.attachments.aggregate(total=Sum("size"))["total"] or 0
         sanitise.case_files_room_check(stored_bytes=stored, new_bytes=cleaned.size)
         attachment = Attachment(
@@ -116,7 +119,7 @@ def attachment_add(*, case: Case, cipher: CaseCipher, actor, data: bytes) -> Att
             kind=cleaned.kind,
             size=cleaned.size,
         )
-        attachment.blob = cipher.seal_file(attachment.purpose, cleaned.data)
+        attachment.wrapped_key, attachment.blob = cipher.seal_file(attachment.purpose, cleaned.data)
         attachment.save()
         Case.objects.filter(pk=case.pk).update(**stamp)
         case_event(
@@ -141,7 +144,9 @@ def attachment_open(*, case: Case, cipher: CaseCipher, actor, uid: str) -> tuple
         rules.check("download", case, actor, opened=True)  # as for "message"
     attachment = case.attachments.get(uid=uid)
     with transaction.atomic():
-        data = cipher.open_file(attachment.purpose, bytes(attachment.blob))
+        data = cipher.open_file(
+            attachment.purpose, bytes(attachment.wrapped_key), bytes(attachment.blob)
+        )
         case_event(case, Action.FILE_DOWNLOADED, actor=actor, data={"kind": attachment.kind})
     number = case.attachments.filter(created_at__lte=attachment.created_at).count()
     return file_row(attachment, number), data
@@ -154,7 +159,7 @@ def addition_from_applicant(*, case: Case, cipher: CaseCipher, text: str) -> Add
     _refuse_if_purged(case)
     _, stamp = _actor_fields(case, rules.APPLICANT)
     with transaction.atomic():
-        _lock_unpurged(case)
+        _lock_unpurged(case, cipher)
         addition = Addition(case=case)
         addition.body = cipher.encrypt_text(addition.purpose, text)
         addition.save()

@@ -129,3 +129,32 @@ def test_staff_are_refused_the_swapped_key_too_and_nothing_is_written(thread, te
     assert "does not match what was recorded" in _opened(client, case.reference)
     found = AuditEvent.objects.filter(action="case.tampering_found", data__what="key")
     assert found.count() == 2 and {event.actor for event in found} == {team.carla}
+
+
+@pytest.mark.parametrize("field", ["author", "sequence", "created_at"])
+def test_a_note_changed_in_the_database_no_longer_opens(thread, team, field):
+    from datetime import timedelta
+
+    from evacuation.models import Note
+    from tests.factories import case_opened, hidden_fields, staff_case_page
+
+    case, _code = thread
+    carla = verified_client(team.carla)
+    case_opened(carla, case.reference, "reply")
+    page = staff_case_page(carla, case.reference)
+    for text in ("Note Marker one", "Note Marker two"):
+        carla.post(
+            f"/staff/cases/{case.reference}/notes/", {**hidden_fields(page, "note"), "text": text}
+        )
+        page = staff_case_page(carla, case.reference)
+    assert "Note Marker one" in page and "Note Marker two" in page
+    note = Note.objects.get(case=case, sequence=1)
+    change = {
+        "author": {"author": team.kim},  # passed off as a colleague's
+        "sequence": {"sequence": 7},  # moved among the notes
+        "created_at": {"created_at": note.created_at - timedelta(days=3)},  # back-dated
+    }[field]
+    Note.objects.filter(pk=note.pk).update(**change)
+    page = staff_case_page(carla, case.reference)
+    assert "Note Marker one" not in page
+    assert "Note Marker two" in page  # the untouched one still reads

@@ -49,7 +49,7 @@ def ended_case(team):
     # What an earlier backup of the database holds: every ciphertext of the case.
     stolen = {
         "text": [(PAYLOAD_PURPOSE, bytes(case.payload)), (message.purpose, bytes(message.body))],
-        "files": [(attachment.purpose, bytes(attachment.blob))],
+        "files": [(attachment.purpose, bytes(attachment.wrapped_key), bytes(attachment.blob))],
     }
     return {"case": case, "code": code, "stolen": stolen}
 
@@ -96,9 +96,9 @@ def _opened(stolen: dict, ciphers: list[vault_cases.CaseCipher]) -> list[bytes]:
         for purpose, blob in stolen["text"]:
             with contextlib.suppress(VaultError):
                 found.append(cipher.decrypt(purpose, blob))
-        for purpose, blob in stolen["files"]:
+        for purpose, wrapped_key, body in stolen["files"]:
             with contextlib.suppress(VaultError):
-                found.append(cipher.open_file(purpose, blob))
+                found.append(cipher.open_file(purpose, wrapped_key, body))
     return found
 
 

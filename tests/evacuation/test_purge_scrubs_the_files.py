@@ -71,6 +71,7 @@ for n, row in enumerate(Addition.objects.filter(case=case)):
     blobs[f"addition {n}"] = bytes(row.body)
 for n, row in enumerate(Attachment.objects.filter(case=case)):
     blobs[f"attachment {n}"] = bytes(row.blob)
+    blobs[f"attachment key {n}"] = bytes(row.wrapped_key)
 say(step="journey", blobs={name: blob.hex() for name, blob in blobs.items()})
 
 for line in sys.stdin:

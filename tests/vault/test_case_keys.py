@@ -191,12 +191,12 @@ def test_files_round_trip_and_stay_bound_to_their_case_and_purpose(vault):
     _, _, cipher = new_case()
     _, _, other = new_case()
     data = b"%PDF-1.7 passport scan " * 1000
-    blob = cipher.seal_file("file:1", data)
-    assert cipher.open_file("file:1", blob) == data
+    wrapped, body = cipher.seal_file("file:1", data)
+    assert cipher.open_file("file:1", wrapped, body) == data
     with pytest.raises(DecryptionFailed):
-        cipher.open_file("file:2", blob)
+        cipher.open_file("file:2", wrapped, body)
     with pytest.raises(DecryptionFailed):
-        other.open_file("file:1", blob)
+        other.open_file("file:1", wrapped, body)
 
 
 def test_the_same_plaintext_encrypts_differently_each_time(vault):

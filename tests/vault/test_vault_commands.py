@@ -105,7 +105,7 @@ def test_rotate_org_key_rotates_and_can_be_run_again(tmp_path):
     path = recovery_file(tmp_path, secret)
     out = StringIO()
     call_command("rotate_org_key", "--recovery-file", path, "--no-progress", stdout=out)
-    assert "1 case keys re-sealed to v2" in out.getvalue()
+    assert "1 case keys moved to v2" in out.getvalue()
     call_command("rotate_org_key", "--recovery-file", path, "--no-progress", stdout=StringIO())
     assert list(OrgKey.objects.filter(destroyed_at__isnull=True).values_list("version")) == [(3,)]
     again = cases.case_cipher_for_applicant(receipt_parse(str(code).replace("-", " ")))
@@ -168,6 +168,11 @@ def test_each_command_writes_its_audit_event_without_the_secret(tmp_path, carla,
     assert seen[0][2]["version"] == 1
     assert ("key.granted", str(carla.pk), {"version": 1, "via": "init"}) in seen
     assert ("key.granted", str(kim.pk), {"version": 1, "via": "recovery"}) in seen
-    assert ("key.rotated", "v2", {"old_version": 1, "new_version": 2, "cases": 0}) in seen
+    assert ("key.rotation_started", "v2", {"old_version": 1, "new_version": 2}) in seen
+    assert (
+        "key.rotated",
+        "v2",
+        {"old_version": 1, "new_version": 2, "cases": 0, "rekeyed": True},
+    ) in seen
     assert ("vault.recovered", "v2", {"version": 2}) in seen
     assert all(secret not in repr(e.data) for e in events)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from audit.actions import Action
-from audit.services import record
 from vault.errors import NoPersonalKey, VaultNotInitialised, WrongRecoverySecret
 from vault.management.commands._recovery import (
     add_recovery_arguments,
     read_recovery_secret,
     staff_member,
 )
-from vault.org import grant_from_recovery
+from vault.org import grant_from_recovery, grant_recorded
 
 
 class Command(BaseCommand):
@@ -32,13 +30,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 version = grant_from_recovery(grantee=user, recovery_secret=secret)
-                record(
-                    action=Action.KEY_GRANTED,
-                    actor="system",
-                    target_type="user",
-                    target_ref=str(user.pk),
-                    data={"version": version, "via": "recovery"},
-                )
+                grant_recorded(user, version=version, via="recovery")
         except WrongRecoverySecret as exc:
             raise CommandError("That recovery secret does not belong to this vault.") from exc
         except VaultNotInitialised as exc:

@@ -9,7 +9,7 @@ from audit.actions import Action
 from audit.services import record
 from vault.errors import NoPersonalKey, VaultAlreadyInitialised
 from vault.management.commands._recovery import staff_member
-from vault.org import vault_init, vault_is_initialised
+from vault.org import grant_recorded, vault_init, vault_is_initialised
 
 ADVICE = """
 RECOVERY SECRET (shown this once; the server does not keep it):
@@ -62,13 +62,7 @@ class Command(BaseCommand):
                     data={"version": result.version, "fingerprint": result.fingerprint},
                 )
                 for user in result.granted:
-                    record(
-                        action=Action.KEY_GRANTED,
-                        actor="system",
-                        target_type="user",
-                        target_ref=str(user.pk),
-                        data={"version": result.version, "via": "init"},
-                    )
+                    grant_recorded(user, version=result.version, via="init")
         except VaultAlreadyInitialised as exc:
             raise CommandError("The vault is already initialised.") from exc
         except NoPersonalKey as exc:

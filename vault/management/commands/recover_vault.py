@@ -15,7 +15,7 @@ from vault.management.commands._recovery import (
     staff_member,
 )
 from vault.models import StaffKey
-from vault.org import vault_recover
+from vault.org import grant_recorded, vault_recover
 
 
 class Command(BaseCommand):
@@ -52,13 +52,7 @@ class Command(BaseCommand):
                     data={"version": version},
                 )
                 for user in granted:
-                    record(
-                        action=Action.KEY_GRANTED,
-                        actor="system",
-                        target_type="user",
-                        target_ref=str(user.pk),
-                        data={"version": version, "via": "recovery"},
-                    )
+                    grant_recorded(user, version=version, via="recovery")
         except WrongRecoverySecret as exc:
             raise CommandError("That recovery secret does not belong to this vault.") from exc
         except VaultNotInitialised as exc:
