@@ -11,6 +11,7 @@ NAV = [
     ("view_audit", "audit:events", _("Audit log")),
     ("view_reports", "reports:index", _("Reports")),
     ("admin_site", "admin:index", _("Administration")),
+    ("admin_site", "accounts:account_changes", _("Account changes")),
 ]
 
 

@@ -84,3 +84,37 @@ class GrantForm(forms.Form):
         self.fields["grantee"].queryset = User.objects.filter(
             is_active=True, role__in=CASE_STAFF
         ).exclude(pk=granter.pk)
+
+
+class OwnPasswordForm(forms.Form):
+    """The enrolment link's first step: the person chooses their own password."""
+
+    new_password = forms.CharField(
+        label=_("New password"), max_length=4096, strip=False, widget=forms.PasswordInput
+    )
+    new_password_again = forms.CharField(
+        label=_("New password, again"), max_length=4096, strip=False, widget=forms.PasswordInput
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_new_password(self) -> str:
+        new_password = self.cleaned_data["new_password"]
+        validate_password(new_password, user=self.user)
+        return new_password
+
+    def clean(self) -> dict:
+        data = super().clean()
+        first, second = data.get("new_password"), data.get("new_password_again")
+        if first and second is not None and first != second:
+            self.add_error("new_password_again", _("The two passwords differ."))
+        return data
+
+
+class AccountChangeDecisionForm(forms.Form):
+    """A second administrator's answer to a pending account change."""
+
+    change = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("confirm", "confirm"), ("cancel", "cancel")])

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 PROTECTED_PREFIXES = ("/staff/", "/audit/", "/admin/")
+ENROL_LINK_PREFIX = "/staff/enrol/"
 
 
 class StaffTwoFactorMiddleware:
@@ -34,6 +35,9 @@ class StaffTwoFactorMiddleware:
 
     @staticmethod
     def _is_sign_in_step(path: str) -> bool:
+        # An enrolment link (/staff/enrol/<token>/) is opened before its person can sign in.
+        if path.startswith(ENROL_LINK_PREFIX):
+            return True
         return path in {
             reverse("accounts:login"),
             reverse("accounts:verify"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet, Value
 
-from accounts.models import User
+from accounts.models import AccountChange, User
 from accounts.roles import CASE_STAFF
 from vault.cases import current_org_key
 from vault.errors import VaultNotInitialised
@@ -41,3 +41,24 @@ def holds_key(*, user: User, version: int | None) -> bool:
     return (
         version is not None and OrgKeyGrant.objects.filter(user=user, org_key_id=version).exists()
     )
+
+
+def account_changes_pending() -> QuerySet[AccountChange]:
+    return AccountChange.objects.filter(status=AccountChange.Status.PENDING).select_related(
+        "user", "requested_by"
+    )
+
+
+def account_changes_recent(limit: int = 20) -> list[AccountChange]:
+    """The last decided changes, newest first (what was confirmed, cancelled or applied)."""
+    return list(
+        AccountChange.objects.exclude(status=AccountChange.Status.PENDING)
+        .select_related("user", "requested_by", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+
+
+def account_changes_waiting_for(*, user: User) -> int:
+    """How many pending account changes this administrator may confirm (not asked by them,
+    not about their own account)."""
+    return account_changes_pending().exclude(requested_by=user).exclude(user=user).count()

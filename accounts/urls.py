@@ -13,4 +13,6 @@ urlpatterns = [
     path("security/", views.security_view, name="security"),
     path("security/authenticator/", views.replace_totp_view, name="replace_totp"),
     path("team/", views.team_view, name="team"),
+    path("account-changes/", views.account_changes_view, name="account_changes"),
+    path("enrol/<str:token>/", views.enrol_link_view, name="enrol_link"),
 ]

@@ -5,20 +5,25 @@ from base64 import b32encode
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import lockout, selectors, services
+from accounts import changes, lockout, selectors, services
 from accounts.decorators import capability_required
 from accounts.forms import (
+    AccountChangeDecisionForm,
     CodeForm,
     GrantForm,
     LoginForm,
+    OwnPasswordForm,
     PasswordChangeForm,
     PasswordConfirmForm,
     SignInCodeForm,
@@ -96,6 +101,24 @@ def _second_factor_passed(request: HttpRequest, device) -> None:
         messages.info(
             request, _("You have no access to case data yet. A coordinator can grant it.")
         )
+    for change in changes.notices_take(user=request.user):
+        messages.info(request, _change_notice(change))
+
+
+def _change_notice(change) -> str:
+    """What an administrator changed on the person's account, and when (told once)."""
+    when = formats.date_format(change.decided_at, "DATETIME_FORMAT")
+    if change.kind == changes.Kind.CREATE:
+        text = _("An administrator created your account on %(when)s.")
+    elif change.kind == changes.Kind.RESET:
+        text = _("An administrator reset your password and second factor on %(when)s.")
+    else:
+        role = changes.Role(change.role).label
+        return _("An administrator changed your role to %(role)s on %(when)s.") % {
+            "role": role,
+            "when": when,
+        }
+    return text % {"when": when}
 
 
 @login_required
@@ -170,7 +193,14 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 
 def home_view(request: HttpRequest) -> HttpResponse:
     capabilities = [CAPABILITY_LABELS[cap] for cap in CAPABILITIES if request.user.may(cap)]
-    return render(request, "accounts/home.html", {"capabilities": capabilities})
+    until = changes.cooling_off_until(request.user) if request.user.may("approve_funding") else None
+    waiting = (
+        selectors.account_changes_waiting_for(user=request.user)
+        if request.user.may("admin_site")
+        else 0
+    )
+    context = {"capabilities": capabilities, "cooling_off_until": until, "waiting": waiting}
+    return render(request, "accounts/home.html", context)
 
 
 def security_view(request: HttpRequest) -> HttpResponse:
@@ -281,3 +311,84 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         record(action=Action.SIGNOUT, actor=request.user)
     logout(request)
     return redirect("accounts:login")
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    """A page that holds or shows an enrolment link: not cached, its address sent nowhere."""
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def enrol_link_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The person's own password, set with the one-time link an administrator passed them; then
+    the existing enrolment of their authenticator. A link that does not work says so, and no
+    more (not whose it was)."""
+    link = changes.link_find(token)
+    if link is None:
+        return _no_store(render(request, "accounts/enrol_link_invalid.html", status=404))
+    form = OwnPasswordForm(request.POST or None, user=link.user)
+    if request.method == "POST" and form.is_valid():
+        password = form.cleaned_data["new_password"]
+        try:
+            user = changes.link_use(token=token, password=password)
+        except ValidationError:
+            return _no_store(render(request, "accounts/enrol_link_invalid.html", status=404))
+        if request.user.is_authenticated:
+            logout(request)
+        signed_in = authenticate(request, username=user.username, password=password)
+        if signed_in is None:
+            return redirect("accounts:login")
+        login(request, signed_in)
+        vault_session.unlock_begin(request, user=signed_in, password=password)
+        messages.success(request, _("Your password is set. Now set up your authenticator app."))
+        return redirect("accounts:enrol")
+    context = {"form": form, "username": link.user.username, "expires_at": link.expires_at}
+    return _no_store(render(request, "accounts/enrol_link.html", context))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("admin_site")
+def account_changes_view(request: HttpRequest) -> HttpResponse:
+    """Account changes waiting for a second administrator: confirm or cancel. A confirmed
+    creation or reset shows its enrolment link here, once."""
+    form = AccountChangeDecisionForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            messages.error(request, _("Choose a change, then confirm or cancel it."))
+            return redirect("accounts:account_changes")
+        pk = form.cleaned_data["change"]
+        try:
+            if form.cleaned_data["decision"] == "cancel":
+                changes.cancel(change_pk=pk, actor=request.user)
+                messages.success(request, _("The change was cancelled. Nothing was changed."))
+                return redirect("accounts:account_changes")
+            change, token = changes.confirm(change_pk=pk, actor=request.user)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("You may not decide on this change."))
+            return redirect("accounts:account_changes")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("accounts:account_changes")
+        if token is None:
+            messages.success(request, _("The change was confirmed and has taken effect."))
+            return redirect("accounts:account_changes")
+        url = request.build_absolute_uri(reverse("accounts:enrol_link", args=[token]))
+        context = {"change": change, "link": url, "hours": changes.LINK_VALID_HOURS}
+        return _no_store(render(request, "accounts/enrolment_link_shown.html", context))
+    pending = selectors.account_changes_pending()
+    rows = [
+        {
+            "change": change,
+            "mine": change.requested_by_id == request.user.pk,
+            "about_me": change.user_id == request.user.pk,
+        }
+        for change in pending
+    ]
+    context = {
+        "rows": rows,
+        "recent": selectors.account_changes_recent(),
+        "form": form,
+    }
+    return render(request, "accounts/account_changes.html", context)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
     path("checkpoints/", views.checkpoints, name="checkpoints"),
     path("heads.jsonl", views.heads, name="heads"),
+    path("look/", views.needs_a_look, name="needs_a_look"),
 ]

@@ -28,9 +28,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from accounts.cooling_off import cooling_off_until
 from evacuation.choices import Currency, State
 
 APPLICANT = "applicant"  # the actor who holds the receipt code
@@ -134,7 +136,23 @@ def _approve_funding(case, user, pending) -> Refusal | None:
         return NOT_YOU
     if not can_proceed(case.approve_funding) or pending is None:
         return NOT_NOW
-    return None if may_approve_funding(case, user, pending) else NOT_YOU
+    if not may_approve_funding(case, user, pending):
+        return NOT_YOU
+    # Cooling-off: an account an administrator created, re-roled or reset recently cannot be
+    # the second pair of eyes on money yet (accounts.changes; ACCOUNT_COOLING_OFF_HOURS).
+    until = cooling_off_until(user)
+    if until is not None:
+        return _needs(
+            _(
+                "An administrator created, re-roled or reset your account less than %(hours)d "
+                "hours ago: you may approve funding from %(until)s. Ask another coordinator."
+            )
+            % {
+                "hours": settings.ACCOUNT_COOLING_OFF_HOURS,
+                "until": formats.date_format(timezone.localtime(until), "DATETIME_FORMAT"),
+            }
+        )
+    return None
 
 
 def _propose_funding(case, user, pending) -> Refusal | None:

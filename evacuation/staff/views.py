@@ -186,7 +186,9 @@ def case_act(request: HttpRequest, reference: str, action: str) -> HttpResponse:
         return _changed(request, reference, spec)
     keys = staff_keys(request)
     answer = rules.refusal(action, case, request.user, opened=keys.has_opened(case.uid))
-    if answer is not None and answer.needs_opening:  # the page shows no such form until then
+    if answer is not None and answer.kind is ValidationError:
+        # Not yet (open the case first; a cooling-off period): the page offers no such form
+        # now, so the reason is said above it.
         messages.error(request, answer.message)
         return _case_page(request, reference)
     form = spec.form(request.POST, auto_id=f"{action}-%s")

@@ -145,3 +145,26 @@ def test_signing_in_again_or_hiding_the_content_ends_the_opening(team, case_with
     response = client.post(f"/staff/cases/{reference}/message/", {"text": "hi"}, follow=True)
     assert OPEN_FIRST in response.content.decode()
     assert not Message.objects.exists()
+
+
+def test_proposing_funding_or_issuing_a_new_code_needs_an_opening_too(team):
+    from evacuation.models import CodeReplacement, FundingProposal
+    from evacuation.services import receipts
+    from tests.factories import case_in_state
+
+    case = case_in_state("assessed", assessor=team.kim)
+    client = verified_client(team.carla)
+    seen = {"seen_state": case.state, "seen_version": case.version}
+    propose = {**seen, "amount": "100", "currency": "EUR", "purpose": "visa"}
+    response = client.post(f"/staff/cases/{case.reference}/propose/", propose)
+    assert response.status_code == 200 and OPEN_FIRST in response.content.decode()
+    assert not FundingProposal.objects.exists()
+
+    receipts.code_replacement_request(case=case, actor=team.carla)
+    receipts.code_replacement_confirm(case=case, actor=team.cora)
+    case.refresh_from_db()
+    seen = {"seen_state": case.state, "seen_version": case.version}
+    response = client.post(f"/staff/cases/{case.reference}/new-code/issue/", seen)
+    assert response.status_code == 200 and OPEN_FIRST in response.content.decode()
+    assert 'class="receipt"' not in response.content.decode()  # no new code
+    assert CodeReplacement.objects.get().issued_at is None

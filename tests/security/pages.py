@@ -114,6 +114,7 @@ def build_world(team: Team) -> dict:
         "url": "nothing-here/",
         "uid": "00000000-0000-4000-8000-000000000000",  # no such file
         "period": "2025-Q3",  # a report period (a quarter with no case: an empty report)
+        "token": "no-such-enrolment-link",  # an enrolment link that does not exist
     }
     return {"staff": staff, "reference": reference, "code": code, "params": params}
 

@@ -68,6 +68,11 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "staff/": (*GUARDED, "200", "200", "200", "200", CODE),
     "staff/security/": (*GUARDED, "200", "200", "200", "200", CODE),
     "staff/team/": (*GUARDED, "403", "200", "403", "403", CODE),  # grant_key: coordinators
+    # Account changes waiting for a second administrator: admins only.
+    "staff/account-changes/": (*GUARDED, "403", "403", "403", "200", CODE),
+    # An enrolment link is opened before its person can sign in; one that does not exist is a
+    # 404 to everyone, and says nothing more.
+    "staff/enrol/<str:token>/": ("404", "404", "404", "404", "404", "404", "404"),
     "staff/security/authenticator/": (
         *GUARDED,
         "->/staff/security/",
@@ -105,6 +110,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "audit/export.csv": (*GUARDED, "403", "403", "200", "403", CODE),
     "audit/checkpoints/": (*GUARDED, "403", "403", "200", "403", CODE),
     "audit/heads.jsonl": (*GUARDED, "403", "403", "200", "403", CODE),
+    "audit/look/": (*GUARDED, "403", "403", "200", "403", CODE),  # needs a look
     # Django's admin: the admin role only; other signed-in staff get 403.
     "admin/": (*GUARDED, NOT_ADMIN, NOT_ADMIN, NOT_ADMIN, "200", CODE),
     "admin/login/": (*GUARDED, "403", "403", "403", "403", CODE),
@@ -129,12 +135,13 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
         "404",
         CODE,
     ),
+    # No administrator sets another person's password (a reset gives them an enrolment link).
     "admin/accounts/user/<id>/password/": (
         *GUARDED,
         NOT_ADMIN,
         NOT_ADMIN,
         NOT_ADMIN,
-        "200",
+        "403",
         CODE,
     ),
     "admin/accounts/user/": (*GUARDED, NOT_ADMIN, NOT_ADMIN, NOT_ADMIN, "200", CODE),
@@ -233,6 +240,8 @@ POSTS: dict[str, dict[str, str]] = {
     "staff/reports/generate/": {"period": "2025-Q3"},
     "audit/verify/": {},
     "staff/team/": {},  # no grantee: the coordinator sees the form's message
+    "staff/account-changes/": {},  # no change chosen: the admin is told, nothing changes
+    "staff/enrol/<str:token>/": {"new_password": "x", "new_password_again": "x"},  # no such link
     "staff/logout/": {},  # last: it signs each visitor out
 }
 BACK = "->/staff/cases/{reference}/"  # done, and back to the case page
@@ -248,6 +257,8 @@ POST_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "audit/verify/": (*GUARDED, "403", "403", "200", "403", CODE),
     "staff/logout/": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     "staff/team/": (*GUARDED, "403", "200", "403", "403", CODE),
+    "staff/account-changes/": (*GUARDED, "403", "403", "403", "->/staff/account-changes/", CODE),
+    "staff/enrol/<str:token>/": ("404", "404", "404", "404", "404", "404", "404"),
 }
 
 
