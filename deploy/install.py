@@ -112,6 +112,7 @@ class Layout:
     tor: Path
     tor_data: Path
     log: Path
+    backups: Path
     link_dir: Path | None
     web_user: str
     signer_user: str
@@ -217,6 +218,30 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     run_.add_argument(
         "--no-start", action="store_true", help="write everything, start nothing (no systemctl)"
     )
+    keep = parser.add_argument_group("backups, upgrades and restores (README: Production)")
+    keep.add_argument(
+        "--backup-recipient",
+        help="the operator's age public key (age1...): backups are encrypted to it",
+    )
+    keep.add_argument("--backup-dir", help="where archives go (/var/backups/NAME, root's)")
+    keep.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="upgrade an installed site: backup, then code, migrate, collectstatic, restart",
+    )
+    keep.add_argument(
+        "--no-backup",
+        action="store_true",
+        help="with --upgrade: skip the backup (only when you have just taken one)",
+    )
+    keep.add_argument(
+        "--restore",
+        metavar="ARCHIVE",
+        help="a fresh server: restore this backup into the (empty) database instead of migrate",
+    )
+    keep.add_argument("--identity", help="with --restore: the operator's age key file")
+    keep.add_argument("--expect", help="with --restore: the newest signed heads the auditor kept")
+    keep.add_argument("--purges-from", help="with --restore: an audit export newer than the backup")
     return parser.parse_args(argv)
 
 
@@ -240,6 +265,7 @@ def layout(args: argparse.Namespace) -> Layout:
         tor=place(args.tor_dir, "/etc/tor"),
         tor_data=place(args.tor_data_dir, "/var/lib/tor"),
         log=place(args.log_dir, "/var/log/nginx"),
+        backups=place(args.backup_dir, f"/var/backups/{name}"),
         link_dir=None if args.root else Path("/usr/local/sbin"),
         web_user=args.web_user or name,
         signer_user=args.signer_user or f"{name}-signer",
@@ -333,10 +359,22 @@ class Installer:
         self.tls_cert = Path(args.tls_cert) if args.tls_cert else None
         self.tls_key = Path(args.tls_key) if args.tls_key else None
         existing = read_env(self.at.env_file("web"))
+        if args.upgrade and not existing:
+            sys.exit(f"install: --upgrade: nothing installed here ({self.at.env_file('web')}).")
+        if args.upgrade and args.restore:
+            sys.exit("install: --upgrade or --restore, not both.")
+        if args.restore and not Path(args.restore).is_file():
+            sys.exit(f"install: --restore: no archive {args.restore}.")
         self.server_name = args.server_name or existing.get("ALLOWED_HOSTS", "").split(",")[0]
         if not self.server_name:
             sys.exit("install: --server-name is needed on a first install.")
         owner_existing = read_env(self.at.env_file("owner"))
+        recipient = args.backup_recipient or owner_existing.get("BACKUP_AGE_RECIPIENT")
+        if args.upgrade and not args.no_backup and not recipient:
+            sys.exit(
+                "install: --upgrade takes a backup first: give --backup-recipient age1... once "
+                "(the operator's age public key), or --no-backup if you have just taken one."
+            )
         self.app_url = args.app_database_url or existing.get("DATABASE_URL", "")
         self.owner_url = args.owner_database_url or owner_existing.get("DATABASE_URL", "")
         if not (self.app_url and self.owner_url):
@@ -543,7 +581,11 @@ class Installer:
             "ALLOWED_HOSTS": ",".join(hosts),
             "STATIC_ROOT": str(self.at.static),
             "AUDIT_PUBLIC_KEY_FILE": str(self.at.public_key),
+            # The backups run as root with this file (README: Backups).
+            "BACKUP_DIR": str(self.at.backups),
         }
+        if self.args.backup_recipient:
+            owner["BACKUP_AGE_RECIPIENT"] = self.args.backup_recipient.strip()
         for key in ("RETENTION_DAYS", "UNTOUCHED_DAYS", "RECENT_MESSAGE_DAYS"):
             if key in web:  # the purge must shred by the same rules the site shows
                 owner[key] = web[key]
@@ -620,10 +662,31 @@ class Installer:
         self.at.public_key.chmod(0o644)
         say(f"  {self.at.private_key}: {self.at.signer_user} alone; {self.at.public_key}: all")
 
-    # A later backup step belongs here, before migrate: an upgrade's migrations are the one step
-    # that changes the database's shape.
+    def backup(self) -> None:
+        """Before migrate: an upgrade's migrations are the one step that changes the database's
+        shape. The new code writes the archive (as root, with owner.env) into the backup folder."""
+        if not self.args.upgrade:
+            return
+        step(f"backup, before the upgrade's migrations -> {self.at.backups}")
+        if self.args.no_backup:
+            say("  skipped (--no-backup)")
+            return
+        folder(self.at.backups, 0o700)
+        self.manage("owner", "backup")
 
     def migrate(self) -> None:
+        if self.args.restore:
+            step("restore, as the database owner (into the empty database)")
+            folder(self.at.backups, 0o700)
+            extra = [self.args.restore]
+            if self.args.identity:
+                extra += ["--identity", self.args.identity]
+            if self.args.expect:
+                extra += ["--expect", self.args.expect]
+            if self.args.purges_from:
+                extra += ["--purges-from", self.args.purges_from]
+            self.manage("owner", "restore", *extra)  # it migrates after loading
+            return
         step("migrate, as the database owner")
         self.manage("owner", "migrate", "--noinput", user="nobody")
 
@@ -740,10 +803,21 @@ class Installer:
         if self.args.no_start or not Path("/run/systemd/system").is_dir():
             say("  not started (--no-start, or systemd is not PID 1). With systemd:")
             say("    systemctl daemon-reload && systemctl enable --now " + " ".join(units))
+            if self.args.upgrade:
+                say(f"    systemctl restart {self.at.unit('web')} {self.at.unit('signer')}")
             say("    nginx -t && systemctl reload nginx; systemctl restart tor")
             return
         run(["systemctl", "daemon-reload"])
         run(["systemctl", "enable", "--now", *units])
+        if self.args.upgrade:  # the new code runs from now on
+            run(
+                [
+                    "systemctl",
+                    "restart",
+                    self.at.unit("web.service"),
+                    self.at.unit("signer.service"),
+                ]
+            )
         run(["nginx", "-t"])
         run(["systemctl", "reload-or-restart", "nginx"])
         if self.onion:
@@ -773,6 +847,7 @@ STEPS = [
     "tls",
     "static",
     "audit_keys",
+    "backup",
     "migrate",
     "db_roles",
     "units",

@@ -124,23 +124,28 @@ def case_purge(*, case: Case, rule: str) -> bool:
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if not retention_due().filter(pk=locked.pk).exists():
             return False
-        locked.notes.all().delete()
-        locked.messages.all().delete()
-        locked.attachments.all().delete()
-        locked.additions.all().delete()
-        vault_cases.case_keys_shred(case_uid=str(locked.uid))
-        now = timezone.now()
-        # updated_at moves too: a staff form drawn before the purge is refused as stale.
-        Case.objects.filter(pk=locked.pk).update(
-            payload=b"", seen=b"", purged_at=now, updated_at=now
-        )
-        case_event(
-            locked,
-            Action.CASE_PURGED,
-            actor="system",
-            data={"final_state": locked.state, "rule": rule},
-        )
+        case_shred(locked, rule=rule)
     return True
+
+
+def case_shred(locked: Case, *, rule: str) -> None:
+    """The shredding itself, inside the caller's transaction and under its row lock: every
+    ciphertext and every copy of the key go, and the purge is recorded. case_purge decides
+    whether a case is due; a restore (services.backup) re-applies purges already decided."""
+    locked.notes.all().delete()
+    locked.messages.all().delete()
+    locked.attachments.all().delete()
+    locked.additions.all().delete()
+    vault_cases.case_keys_shred(case_uid=str(locked.uid))
+    now = timezone.now()
+    # updated_at moves too: a staff form drawn before the purge is refused as stale.
+    Case.objects.filter(pk=locked.pk).update(payload=b"", seen=b"", purged_at=now, updated_at=now)
+    case_event(
+        locked,
+        Action.CASE_PURGED,
+        actor="system",
+        data={"final_state": locked.state, "rule": rule},
+    )
 
 
 def storage_scrub() -> bool:
