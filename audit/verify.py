@@ -36,8 +36,8 @@ from audit.chain import (
 EXPORT_FORMAT = "safe-passage-audit/v1"
 CHUNK_SIZE = 5000
 
-_SEQUENCE_AT, _PREV_HASH_AT, _HASH_AT = (
-    ROW_FIELDS.index(name) for name in ("sequence", "prev_hash", "hash")
+_SEQUENCE_AT, _CREATED_AT, _PREV_HASH_AT, _HASH_AT = (
+    ROW_FIELDS.index(name) for name in ("sequence", "created_at", "prev_hash", "hash")
 )
 
 
@@ -52,6 +52,8 @@ class VerifyResult:
     checkpoints_checked: int = 0
     last_checkpoint: int | None = None
     key_fingerprint: str = ""
+    # The first event dated earlier than the event before it (beyond the clock skew allowed).
+    first_backdated: int | None = None
     notes: list[str] = field(default_factory=list)
 
     def fail(self, sequence: int, problem: str) -> VerifyResult:
@@ -105,6 +107,7 @@ def verify_rows(
     contiguous: bool = True,
     result: VerifyResult | None = None,
     after: tuple[int, str] = (0, GENESIS_HASH),
+    clock_skew: float = 0.0,
 ) -> VerifyResult:
     """Checks rows given in sequence order as tuples in `ROW_FIELDS` order, created_at in its
     canonical text form and JSON fields as JSON text in any formatting: `events_sql()`,
@@ -113,6 +116,9 @@ def verify_rows(
     contiguous=False accepts gaps between rows (a filtered export): each row's own hash and the
     links between neighbours that are both present are still checked. `after` is the (sequence,
     hash) the rows continue from (the signer checks only what came since its last signature).
+
+    An event dated more than `clock_skew` seconds earlier than the event before it is noted in
+    `result.first_backdated`, not failed: the caller decides (strict verification fails).
     """
     result = result or VerifyResult()
     checkpoints = list(checkpoints)
@@ -132,7 +138,12 @@ def verify_rows(
     # Local names keep the inner loop free of global and attribute lookups.
     sha256 = hashlib.sha256
     encode = canonical_event
-    sequence_at, prev_hash_at, hash_at = _SEQUENCE_AT, _PREV_HASH_AT, _HASH_AT
+    sequence_at, created_at, prev_hash_at, hash_at = (
+        _SEQUENCE_AT,
+        _CREATED_AT,
+        _PREV_HASH_AT,
+        _HASH_AT,
+    )
     # A bound dict lookup: half the cost of a call to functools.lru_cache on a hit.
     canonical_data = _CanonicalJsonCache().__getitem__
     expected = after[0] + 1
@@ -141,6 +152,10 @@ def verify_rows(
     gaps = 0
     sequence = 0
     digest = GENESIS_HASH
+    # Times are compared as canonical text ("YYYY-MM-DDTHH:MM:SS.ffffff+00:00" sorts by time);
+    # only a step back is parsed, to allow the clock skew.
+    previous_time = ""
+    backdated = None
     for row in rows:
         sequence, prev_hash, digest = row[sequence_at], row[prev_hash_at], row[hash_at]
         if sequence != expected:
@@ -166,10 +181,19 @@ def verify_rows(
             problem = _checkpoints_check(pending.pop(sequence), digest, public_key, result)
             if problem:
                 return result.fail(sequence, problem)
+        created = row[created_at]
+        if (
+            created < previous_time
+            and backdated is None
+            and _seconds_between(created, previous_time) > clock_skew
+        ):
+            backdated = sequence
+        previous_time = created
         previous = digest
         expected = sequence + 1
         checked += 1
     result.checked = checked
+    result.first_backdated = backdated
     result.last_sequence = sequence
     result.last_hash = digest if checked else GENESIS_HASH
     for orphan in sorted(pending):
@@ -189,6 +213,13 @@ def verify_rows(
             % {"gaps": gaps}
         )
     return result
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    try:
+        return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
+    except (TypeError, ValueError):
+        return float("inf")  # a time that cannot be read cannot be in order either
 
 
 class _CanonicalJsonCache(dict):
@@ -240,9 +271,11 @@ def verify_database(
     now: datetime | None = None,
 ) -> VerifyResult:
     """Verifies the chain in the database against the configured public key (or `public_key`)
-    and the signed heads in `expect`. Strict (the default) also fails without a public key and
-    when an event older than AUDIT_MAX_UNSIGNED_AGE is not covered by a signed checkpoint;
-    strict=False only notes those (a first install)."""
+    and the signed heads in `expect`. Strict (the default) also fails without a public key, on
+    an event dated in the future or before the event ahead of it (beyond
+    AUDIT_CLOCK_SKEW_SECONDS), when events exist but no checkpoint at all, and when an event
+    older than AUDIT_MAX_UNSIGNED_AGE is not covered by a signed checkpoint; strict=False only
+    notes those (a first install)."""
     from django.db import connection, transaction
 
     if public_key is None:
@@ -290,6 +323,7 @@ def _verify_database(
             chain.from_iterable(_prefetched(cursor, CHUNK_SIZE)),
             checkpoints=checkpoints + expected,
             public_key=public_key,
+            clock_skew=settings.AUDIT_CLOCK_SKEW_SECONDS,
         )
     if not result.ok:
         return result
@@ -307,9 +341,26 @@ def _verify_database(
         return result.fail(
             head_after + 1, _("events were added after the chain head, outside record().")
         )
-    # Every event old enough must be under a signature (bursts within the hour are not).
+    # The times are the insider's to write too: dated in the future, events never grow old
+    # enough to need a signature. Strict verification trusts only times that move forward and
+    # are not ahead of this clock (beyond AUDIT_CLOCK_SKEW_SECONDS).
+    now = now or timezone.now()
+    for problem_at, problem in _time_problems(result, now, settings.AUDIT_CLOCK_SKEW_SECONDS):
+        if strict:
+            return result.fail(problem_at, problem)
+        result.notes.append(problem)
     covered = result.last_checkpoint if public_key is not None else None
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.AUDIT_MAX_UNSIGNED_AGE)
+    if result.checked and result.last_checkpoint is None:
+        # Deleting the checkpoints must not leave a chain that verifies on its own.
+        problem = _(
+            "%(count)s events and no signed checkpoint at all (checkpoints deleted, or the "
+            "audit signer never ran)."
+        ) % {"count": result.checked}
+        if strict:
+            return result.fail(1, problem)
+        result.notes.append(problem)
+    # Every event old enough must be under a signature (bursts within the hour are not).
+    cutoff = now - timedelta(seconds=settings.AUDIT_MAX_UNSIGNED_AGE)
     unsigned = AuditEvent.objects.filter(created_at__lt=cutoff)
     if covered is not None:
         unsigned = unsigned.filter(sequence__gt=covered)
@@ -323,6 +374,43 @@ def _verify_database(
             return result.fail(first_unsigned, problem)
         result.notes.append(problem)
     return result
+
+
+def _time_problems(result: VerifyResult, now: datetime, skew: int) -> list[tuple[int, str]]:
+    """(sequence, problem) for the first event dated ahead of `now` and the first dated
+    earlier than the event before it, both beyond `skew` seconds; in sequence order."""
+    from audit.models import AuditEvent
+
+    problems = []
+    ahead = (
+        AuditEvent.objects.filter(created_at__gt=now + timedelta(seconds=skew))
+        .order_by("sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    if ahead is not None:
+        problems.append(
+            (
+                ahead,
+                _(
+                    "it is dated in the future (more than %(skew)s seconds ahead of this "
+                    "clock): event times were rewritten."
+                )
+                % {"skew": skew},
+            )
+        )
+    if result.first_backdated is not None:
+        problems.append(
+            (
+                result.first_backdated,
+                _(
+                    "it is dated earlier than the event before it (more than %(skew)s "
+                    "seconds): event times were rewritten."
+                )
+                % {"skew": skew},
+            )
+        )
+    return sorted(problems)
 
 
 def verify_heads(

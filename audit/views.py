@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from audit import exports, selectors, signing
+from audit import exports, lookout, selectors, signing
 from audit.actions import Action
 from audit.chain import HASHED_FIELDS, event_canonical, timestamp
 from audit.forms import EventFilterForm, HeadsForm
@@ -23,7 +23,10 @@ from audit.templatetags.audit_labels import audit_data, audit_role, audit_target
 from audit.verify import verify_heads
 
 PAGE_SIZE = 50
-HEADS_DOWNLOAD = 500  # the newest signed heads: enough to catch a rollback by weeks
+# The newest signed heads only: at one checkpoint per 5 minutes, 500 reach back about 42 hours
+# (further on a quiet chain). The newest head an auditor kept is what catches a rollback, a cut
+# tail or a fork; older checkpoints are listed on /audit/checkpoints/, not as statements.
+HEADS_DOWNLOAD = 500
 
 
 class Shown:
@@ -227,6 +230,35 @@ def checkpoints(request: HttpRequest) -> HttpResponse:
             "key_problem": key_problem,
         },
     )
+
+
+@require_http_methods(["GET", "HEAD"])
+@auditor_required
+def needs_a_look(request: HttpRequest) -> HttpResponse:
+    """A short list to look into (audit.lookout), and one person's openings if chosen."""
+    people = lookout.staff_people()
+    person = None
+    openings = None
+    chosen = request.GET.get("person", "")
+    if chosen:
+        person = next((p for p in people if str(p[0]) == chosen), None)
+        if person is None:
+            raise Http404
+        openings = [Shown(event) for event in lookout.openings_by(user_id=person[0])]
+    context = {
+        "changes_then_funding": [
+            {"change": Shown(row.change), "funding": Shown(row.funding)}
+            for row in lookout.changes_then_funding()
+        ],
+        "busy_openers": lookout.busy_openers(),
+        "threshold": settings.AUDIT_OPENINGS_PER_DAY,
+        "look_back_days": lookout.LOOK_BACK_DAYS,
+        "follow_days": lookout.FOLLOW_DAYS,
+        "people": people,
+        "person": person,
+        "openings": openings,
+    }
+    return render(request, "audit/needs_a_look.html", context)
 
 
 def _public_key():

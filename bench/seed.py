@@ -44,7 +44,7 @@ def audit_chain_extend(total: int, *, actor_id: int | None = None, batch: int = 
 
     from audit import signing
     from audit.chain import ROW_FIELDS, event_row, timestamp
-    from audit.models import ChainHead
+    from audit.models import AuditEvent, ChainHead
 
     with transaction.atomic():
         head = ChainHead.objects.select_for_update().get(pk=1)
@@ -54,8 +54,12 @@ def audit_chain_extend(total: int, *, actor_id: int | None = None, batch: int = 
         key = signing.signing_key()  # the bench plays the audit signer for what it seeds
         fingerprint = signing.fingerprint(key.public_key())
         every = settings.AUDIT_CHECKPOINT_EVERY
-        moment = datetime.now(UTC) - timedelta(days=60)
-        step = timedelta(seconds=60 * 86400 / max(total - start, 1))
+        # Up to 60 days of history, up to now; the times move forward from the head's own, as
+        # strict verification wants them (never back, never ahead of the clock).
+        end = datetime.now(UTC)
+        last = AuditEvent.objects.filter(sequence=start).values_list("created_at", flat=True)
+        moment = max([end - timedelta(days=60), *last])
+        step = max(end - moment, timedelta(0)) / max(total - start, 1)
         rng = random.Random(start)
         bar = tqdm(total=total - start, unit="event", desc="audit events", leave=False)
         cursor = connection.cursor()

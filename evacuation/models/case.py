@@ -12,6 +12,7 @@ transition), where the case page's offers and the services ask the same question
 from __future__ import annotations
 
 import secrets
+import threading
 import uuid
 
 from django.conf import settings
@@ -51,6 +52,12 @@ def reference_new() -> str:
 URGENCY_PRIORITY = {Urgency.NOW: 0, Urgency.WEEKS: 1, Urgency.PLANNING: 2}
 # The purpose `payload` is encrypted for (CaseCipher binds it into the associated data).
 PAYLOAD_PURPOSE = "intake"
+
+
+# django-fsm lifts the protection of `state` on the field itself, which every instance shares,
+# for the length of a refresh: two threads refreshing at once would put it back under each other
+# (a 500 on a page that loads a deferred field). One refresh at a time per process.
+_REFRESH_LOCK = threading.RLock()  # re-entrant: a refresh may load a deferred field itself
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -122,6 +129,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def save(self, *args, **kwargs) -> None:
         self.priority = URGENCY_PRIORITY.get(self.urgency, 2)
         super().save(*args, **kwargs)
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        with _REFRESH_LOCK:
+            super().refresh_from_db(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -9,7 +9,7 @@ from audit import triggers
 from audit.actions import Action
 from audit.models import AuditEvent
 from audit.services import record
-from tests.factories import verified_client
+from tests.factories import checkpoint_now, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -70,8 +70,11 @@ def test_the_event_page_shows_both_hashes(client):
     assert event.hash in text and event.prev_hash in text
 
 
-def _verify_audit() -> str:
-    """The full verification, as its daily timer runs it: outside any request."""
+def _verify_audit(*, signed: bool = True) -> str:
+    """The full verification, as its daily timer runs it: outside any request, with the audit
+    signer at work (strict verification fails on a chain no checkpoint covers)."""
+    if signed:
+        checkpoint_now()
     out = io.StringIO()
     call_command("verify_audit", stdout=out, stderr=io.StringIO())
     return out.getvalue()
@@ -103,7 +106,7 @@ def test_the_verify_page_names_the_broken_event(client):
     with triggers.lifted(connection), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET data = '{}' WHERE sequence = %s", [broken])
     with pytest.raises(CommandError, match=f"BROKEN at sequence {broken}"):
-        _verify_audit()
+        _verify_audit(signed=False)  # the signer would refuse this chain
     assert AuditEvent.objects.order_by("-sequence").first().data["first_bad"] == broken
     text = client.get("/audit/verify/").content.decode()
     assert f"first bad sequence {broken}." in text and "BROKEN at" in text

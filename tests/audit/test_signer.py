@@ -67,6 +67,7 @@ def test_appends_never_sign_even_with_the_key_in_reach(settings):
 def test_it_signs_on_count_then_on_time_and_at_least_daily(settings, audit_key):
     settings.AUDIT_CHECKPOINT_EVERY = 5
     settings.AUDIT_CHECKPOINT_SECONDS = 300
+    settings.AUDIT_CHECKPOINT_DAILY_SECONDS = 24 * 3600
     now = timezone.now()
     first = sign_if_due(now=now)  # first run: the empty chain
     assert first.sequence == 0

@@ -21,7 +21,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.factories import RECEIPT_RE, intake_data, vault_ready
+from tests.factories import RECEIPT_RE, checkpoint_now, intake_data, vault_ready
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -198,5 +198,6 @@ def test_killing_a_worker_mid_burst_leaves_only_complete_cases_and_a_valid_chain
     received = set(AuditEvent.objects.filter(action="case.received").values_list("target_ref"))
     assert received == {(reference,) for _uid, reference, _p in cases}
     assert AuditEvent.objects.filter(action="case.received").count() == len(cases)
+    checkpoint_now()  # the audit signer at work: strict verification needs it
     result = verify_database()
     assert result.ok, result.summary()

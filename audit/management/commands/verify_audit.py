@@ -28,8 +28,10 @@ class Command(BaseCommand):
     help = (
         "Verify every hash, link and checkpoint signature of the audit chain, and that every "
         "signed head given with --expect (kept off the server) is still in it. Strict: fails "
-        "without the public key, and when an event older than AUDIT_MAX_UNSIGNED_AGE is not "
-        "covered by a signature. Prints a one-line summary and exits 0, or names the first bad "
+        "without the public key, when events exist but no signed checkpoint covers any, when "
+        "an event older than AUDIT_MAX_UNSIGNED_AGE is not covered by a signature, and when an "
+        "event is dated in the future or before the event ahead of it (beyond "
+        "AUDIT_CLOCK_SKEW_SECONDS). Prints a one-line summary and exits 0, or names the first bad "
         "sequence and exits 1. Needs only read access (it runs on a read-only replica)."
     )
 
@@ -51,7 +53,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--lenient",
             action="store_true",
-            help="Only note a missing key or an unsigned tail (a first install), do not fail.",
+            help=(
+                "Only note a missing key, missing checkpoints, an unsigned tail or odd event "
+                "times (a first install), do not fail."
+            ),
         )
 
     def handle(self, *args, file=None, public_key=None, expect=(), lenient=False, **options):
