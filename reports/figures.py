@@ -28,6 +28,8 @@ OUTCOME_CELLS: dict[str, Callable[[str], bool]] = {
 }
 
 Rounded = dict[int, dict[str, int]]  # month index -> cell -> frozen rounded value
+# month index -> (currency, purpose) -> (frozen total, hidden in the month's own report)
+Amounts = dict[int, dict[tuple[str, str], tuple[Decimal, bool]]]
 
 
 class _Counts:
@@ -57,7 +59,7 @@ def _by(counts: _Counts, codes: Iterable[str], cell_of: Callable[[str], Callable
     return found
 
 
-def figures_build(period: Period, raw: Raw, rounded: Rounded) -> dict:
+def figures_build(period: Period, raw: Raw, rounded: Rounded, amounts: Amounts) -> dict:
     counts = _Counts(raw, rounded)
     months = range(raw.months)
     figures: dict = {
@@ -107,7 +109,7 @@ def figures_build(period: Period, raw: Raw, rounded: Rounded) -> dict:
     figures["first_action_per_month"] = [
         rules.time_summary(ordered, scale=3600) for ordered in raw.first_action
     ]
-    figures["funding"], figures["funding_per_month"] = _funding(raw, counts)
+    figures["funding"], figures["funding_per_month"] = _funding(raw.months, amounts, counts)
     return figures
 
 
@@ -115,56 +117,43 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _funding(raw: Raw, counts: _Counts) -> tuple[dict, dict]:
-    """Totals by currency and purpose, and per month by currency. A figure is hidden (None)
-    when one grant is more than half of it; then every figure of this report that holds that
-    grant is hidden too (its purpose row, its currency's total, its month), so that none of
-    them gives it back by subtraction."""
-    months = range(raw.months)
-    currencies = [c for c in Currency.values if any(k[1] == c for k in raw.money)]
-    hidden: set[tuple] = set()
+def _funding(months: int, amounts: Amounts, counts: _Counts) -> tuple[dict, dict]:
+    """Totals by currency and purpose, and per month by currency, all sums of the frozen money
+    atoms (one month, one currency, one purpose: reports.models.FrozenAmount), never of live
+    grants, so a grant cancelled after its month was frozen changes no later report.
 
-    def atoms(month=None, currency=None, purpose=None):
-        return [
-            (key, value)
-            for key, value in raw.money.items()
-            if (month is None or key[0] == month)
-            and (currency is None or key[1] == currency)
-            and (purpose is None or key[2] == purpose)
+    A figure is hidden (None) when it holds an atom that is hidden in its month's own report
+    (one grant is more than half of it), in this report and in every other: the month's total,
+    the month's row in a quarter's or a year's per-month table, the quarter's and the year's
+    purpose row and currency total. Every figure shown is then a sum of atoms that their
+    month's report shows too, so no sum or difference of figures, in one report or across
+    reports, gives a hidden one back. Nothing else needs hiding: one grant that is more than
+    half of a sum is more than half of every smaller sum that holds it, so a figure in which one
+    grant dominates always holds a hidden atom."""
+    currencies = [
+        c for c in Currency.values if any(k[0] == c for cells in amounts.values() for k in cells)
+    ]
+
+    def amount(currency: str, purpose: str | None = None, month: int | None = None) -> str | None:
+        found = [
+            value
+            for m, cells in amounts.items()
+            if month is None or m == month
+            for (c, p), value in cells.items()
+            if c == currency and (purpose is None or p == purpose)
         ]
-
-    def check(figure: tuple, found: list) -> None:
-        total = sum((total for _key, (_n, total, _top) in found), Decimal(0))
-        if not found:
-            return
-        key, (_n, _total, top) = max(found, key=lambda item: item[1][2])
-        if rules.dominated(total, top):
-            month, currency, purpose = key
-            hidden.update({figure, ("purpose", currency, purpose), ("currency", currency)})
-            hidden.add(("month", month, currency))
-
-    for currency in currencies:
-        check(("currency", currency), atoms(currency=currency))
-        for purpose in FundingPurpose.values:
-            check(("purpose", currency, purpose), atoms(currency=currency, purpose=purpose))
-        for month in months:
-            check(("month", month, currency), atoms(month=month, currency=currency))
-
-    def amount(figure: tuple, found: list) -> str | None:
-        if figure in hidden:
+        if any(hidden for _total, hidden in found):
             return None
-        return _money(sum((total for _key, (_n, total, _top) in found), Decimal(0)))
+        return _money(sum((total for total, _hidden in found), Decimal(0)))
 
     funding = {}
     for currency in currencies:
         funding[currency] = {
-            "total": amount(("currency", currency), atoms(currency=currency)),
+            "total": amount(currency),
             "grants": counts.shown(_prefix(f"grants:{currency}:"))[0],
             "purposes": {
                 purpose: {
-                    "total": amount(
-                        ("purpose", currency, purpose), atoms(currency=currency, purpose=purpose)
-                    ),
+                    "total": amount(currency, purpose),
                     "grants": counts.shown(
                         lambda cell, c=currency, p=purpose: cell == f"grants:{c}:{p}"
                     )[0],
@@ -173,10 +162,7 @@ def _funding(raw: Raw, counts: _Counts) -> tuple[dict, dict]:
             },
         }
     per_month = {
-        currency: [
-            amount(("month", month, currency), atoms(month=month, currency=currency))
-            for month in months
-        ]
+        currency: [amount(currency, month=month) for month in range(months)]
         for currency in currencies
     }
     return funding, per_month

@@ -81,3 +81,27 @@ class RoundedCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month} {self.cell}"
+
+
+class FrozenAmount(models.Model):
+    """One money atom of a frozen month: the total of the month's approved grants in one
+    currency for one purpose, fixed when the month is frozen (a grant cancelled later does not
+    leave it), and whether the month's own report hides it (one grant is more than half of it:
+    reports.rules.dominated). Every money figure of every report is a sum of these, and is
+    hidden wherever it holds a hidden one (reports.figures)."""
+
+    month = models.ForeignKey(FrozenMonth, on_delete=models.PROTECT, related_name="amounts")
+    currency = models.CharField(max_length=3)
+    purpose = models.CharField(max_length=16)
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    hidden = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "currency", "purpose"], name="one_frozen_amount_an_atom"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.currency} {self.purpose}"

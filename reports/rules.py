@@ -23,9 +23,12 @@ is 0, 1-4 or at least 5 — the rule itself shows that — and the odds shift: a
 to 5 was more likely 4 than 1.)
 
 Waiting times: the median only for groups of at least 10, the 90th percentile only for at least
-20. Money: a total is hidden when one grant makes up more than half of it; then, so that the
-same report cannot give it back by subtraction, every other money figure of that report that
-holds the grant (its currency's total, its month in the funding-per-month table) is hidden too.
+20. Money: each month's approved grants are summed per currency and purpose (a money atom) and
+frozen with the month, like its counts (reports.models.FrozenAmount); an atom in which one grant
+makes up more than half is hidden. Every money figure of every report is a sum of frozen atoms,
+and is hidden, in every report, whenever it holds a hidden atom: so no figure shown, in one
+report or several, gives a hidden month figure back by subtraction, and a grant cancelled later
+changes no report (reports.figures._funding).
 """
 
 from __future__ import annotations

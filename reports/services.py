@@ -3,6 +3,7 @@ transaction with its audit event."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -11,8 +12,8 @@ from django.utils import timezone
 from audit.actions import Action
 from audit.services import record
 from reports import rules
-from reports.figures import Rounded, figures_build
-from reports.models import FrozenMonth, Report, RoundedCount
+from reports.figures import Amounts, Rounded, figures_build
+from reports.models import FrozenAmount, FrozenMonth, Report, RoundedCount
 from reports.periods import Period, PeriodError
 from reports.queries import Raw, gather
 
@@ -33,7 +34,8 @@ def report_generate(*, period: Period, actor: Any) -> Report:
             if Report.objects.filter(period_kind=period.kind, period_start=period.start).exists():
                 raise AlreadyGenerated(None)
             raw = gather(period)
-            figures = figures_build(period, raw, _rounded(period, raw))
+            rounded, amounts = _frozen(period, raw)
+            figures = figures_build(period, raw, rounded, amounts)
             report = Report.objects.create(
                 period_kind=period.kind,
                 period_start=period.start,
@@ -56,24 +58,31 @@ def report_exported(*, report: Report, actor: Any, fmt: str) -> None:
         )
 
 
-def _rounded(period: Period, raw: Raw) -> Rounded:
-    """The frozen rounded atoms of every month of `period`: reused where a report froze the
-    month before, rounded now (once, for good) where none did."""
+def _frozen(period: Period, raw: Raw) -> tuple[Rounded, Amounts]:
+    """The frozen rounded atoms and frozen money atoms of every month of `period`: reused where
+    a report froze the month before, rounded and fixed now (once, for good) where none did. A
+    money atom is marked hidden when it is frozen if one grant is more than half of it, which
+    is what the month's own report hides (reports.figures)."""
     months = period.months
     index = {month: i for i, month in enumerate(months)}
     rounded: Rounded = {i: {} for i in range(len(months))}
+    amounts: Amounts = {i: {} for i in range(len(months))}
     frozen = set(FrozenMonth.objects.filter(month__in=months).values_list("month", flat=True))
     for month, cell, value in RoundedCount.objects.filter(month__month__in=months).values_list(
         "month__month", "cell", "value"
     ):
         rounded[index[month]][cell] = value
+    for month, currency, purpose, total, hidden in FrozenAmount.objects.filter(
+        month__month__in=months
+    ).values_list("month__month", "currency", "purpose", "total", "hidden"):
+        amounts[index[month]][(currency, purpose)] = (Decimal(total), hidden)
     fresh = [month for month in months if month not in frozen]
     if fresh:
         now = timezone.now()
         made = FrozenMonth.objects.bulk_create(
             [FrozenMonth(month=month, frozen_at=now) for month in fresh]
         )
-        rows = []
+        rows, money = [], []
         for frozen_month in made:
             i = index[frozen_month.month]
             for cell, count in raw.atoms.get(i, {}).items():
@@ -81,5 +90,20 @@ def _rounded(period: Period, raw: Raw) -> Rounded:
                 rounded[i][cell] = value
                 if value:
                     rows.append(RoundedCount(month=frozen_month, cell=cell, value=value))
+            for (mi, currency, purpose), (_n, total, largest) in raw.money.items():
+                if mi != i:
+                    continue
+                hidden = rules.dominated(total, largest)
+                amounts[i][(currency, purpose)] = (total, hidden)
+                money.append(
+                    FrozenAmount(
+                        month=frozen_month,
+                        currency=currency,
+                        purpose=purpose,
+                        total=total,
+                        hidden=hidden,
+                    )
+                )
         RoundedCount.objects.bulk_create(rows, batch_size=500)
-    return rounded
+        FrozenAmount.objects.bulk_create(money, batch_size=500)
+    return rounded, amounts

@@ -214,8 +214,9 @@ def report_tables(figures: dict) -> list[Table]:
             [_("Currency"), _("Purpose"), _("Grants"), _("Amount")],
             funding_rows,
             note=_(
-                "An amount is hidden when one grant makes up more than half of it, and so are "
-                "the amounts that would give it away by subtraction."
+                "An amount is hidden when one grant makes up more than half of a month's amount "
+                "for its purpose; so is every amount, in this report or any other, that includes "
+                "it, so that none gives it away by subtraction."
             ),
         )
     )

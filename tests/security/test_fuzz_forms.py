@@ -325,3 +325,67 @@ def test_the_staff_action_forms_never_fail(carla_on_a_case, endpoint, form, extr
         f"/staff/cases/{reference}/{endpoint}/", {**STAFF_FORMS[endpoint], **form, **extra}
     )
     assert response.status_code < 500
+
+
+# --- the reports' generate form (POST /staff/reports/generate/) --------------------------------
+
+PERIOD_LIKE = [
+    "2025-04",
+    "2025-Q2",
+    "2025",
+    " 2025-q3 ",
+    "2025-13",
+    "2025-00",
+    "2025-Q0",
+    "2025-Q5",
+    "1999",
+    "0000-01",
+    "2025-4",
+    "25-04",
+    "2025-04-01",
+    "2999",
+    "2999-Q1",
+    "2999-12",
+]
+
+
+@pytest.fixture
+def cora_reporting(cora):
+    from tests.factories import verified_client
+
+    return verified_client(cora)
+
+
+@FUZZ
+@given(form=mangled({"period": "2025-04"}, ["period", "kind"]), code=st.sampled_from(PERIOD_LIKE))
+def test_the_report_generate_form_never_fails_and_makes_only_closed_reports_once(
+    cora_reporting, form, code
+):
+    from audit.models import AuditEvent
+    from reports.models import Report
+    from reports.periods import Period, PeriodError
+
+    client = cora_reporting
+    if form.get("period") == "2025-04":
+        form = {**form, "period": code}  # a period-shaped value, valid or not, open or closed
+    reports_before = Report.objects.count()
+    response = client.post("/staff/reports/generate/", form)
+    assert response.status_code in (302, 400), response.status_code
+    if response.status_code == 400:
+        assert Report.objects.count() == reports_before, "a refused period made a report"
+    else:
+        period = Period.parse(response["Location"].strip("/").rsplit("/", 1)[-1])
+        assert period.is_closed()
+        assert Report.objects.filter(period_kind=period.kind, period_start=period.start).exists()
+    for report in Report.objects.all():  # every report is of a closed period
+        assert report.period.is_closed()
+    generated = list(
+        AuditEvent.objects.filter(action="report.generated").values_list("data", flat=True)
+    )
+    periods = [data["period"] for data in generated]
+    assert len(periods) == len(set(periods)) == Report.objects.count(), "one event a report"
+    for code_seen in periods:
+        try:
+            Period.parse(code_seen)
+        except PeriodError:  # pragma: no cover - would mean a malformed period was reported
+            pytest.fail(f"a report.generated event for a malformed period {code_seen!r}")
