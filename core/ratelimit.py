@@ -1,17 +1,31 @@
 """Limits on the applicant's expensive actions, as token buckets in the database (core.models).
 
-An intake and a receipt-code evaluation each cost one Argon2id (about a third of a CPU second),
-so:
+An intake and a receipt-code evaluation each cost one Argon2id (0.227 s of one core at the
+production floor, bench/RESULTS.md), so:
 - everyone together has a budget that refills every second, with a burst: a flood makes the
   service busy for seconds, never closed for an hour;
 - each source has an allowance per window, so that one source cannot take everyone's budget.
   For receipt codes only a wrong code spends it, and a spent source still gets a slow trickle
-  for each live case's locator it tries, and one shared trickle for locators that find nothing:
-  a real applicant behind an address that attackers hammer (a Tor exit, carrier NAT) still gets
-  two evaluations a minute for their own code, while guesses at random codes (whose locators
-  almost never exist) share two a minute between them. The locator is not secret; that a
-  spent source is told "later" sooner for a locator that finds nothing reveals only what the
-  locator is for: that a live case has it;
+  (two evaluations a minute) for each locator it tries: a real applicant behind an address that
+  attackers hammer (a Tor exit, carrier NAT) still gets in with their own code, because the
+  attackers' guesses, at locators of their own, spend other trickles (a guess lands on the
+  applicant's 16-bit trickle key by collision one time in 65,536).
+
+  Decision (issue 13, "no oracle"): which trickle a code draws from depends on the source and
+  the typed locator only, never on whether a live case has that locator. An earlier design
+  gave locators that find nothing one shared trickle; a spent source was then told "later", at
+  once and with no Argon2id, for a dead locator while a live one got "not found" after one
+  evaluation, so the 10^7 locators could be swept at database speed for the live ones. Now a
+  dead and a live locator take the same path and the same Argon2id (a decoy for the dead one,
+  vault.cases.case_cipher_for_applicant), so they get the same status, page and cost.
+  The price, accepted: a spent source that spreads its guesses over many locators is bounded
+  by everyone's look-up budget (below), not by its own allowance, so it can make the service
+  busy for others for as long as it floods (it could anyway, from many Tor circuits). That
+  buys an attacker nothing against a code: each guess still costs one Argon2id and is tested
+  against one case's 10^16 secrets, and after the flood stops a real applicant is through
+  within seconds. The alternatives were worse: one shared trickle per source lets attackers
+  lock out the applicant behind the same address; answering a dead locator with a sleep instead
+  of the decoy Argon2id leaves a timing difference under load;
 - each case has an allowance for the actions its capability allows.
 
 A source is the client's address: IPv4 as it is, IPv6 by /64 (one subscriber), except onion
@@ -143,12 +157,13 @@ def intake_spend(request: HttpRequest, *, now: datetime | None = None) -> Busy |
 
 
 def code_attempt(
-    request: HttpRequest, *, locator: str, live: bool, now: datetime | None = None
+    request: HttpRequest, *, locator: str, now: datetime | None = None
 ) -> Busy | CodeAttempt:
     """Takes the tokens for one receipt-code evaluation, before its Argon2id, so that
     concurrent guesses cannot overdraw: a token from the source's failed-attempt allowance, or
-    once that is spent from its trickle for this code's `locator` (if a `live` case has it) or
-    for all locators that find nothing, and one from everyone's look-up budget."""
+    once that is spent from its trickle for this code's `locator`, and one from everyone's
+    look-up budget. Whether a live case has the locator is not asked (see the module's
+    docstring): a locator that finds nothing is charged exactly as one that finds a case."""
     if not settings.RATE_LIMITS_ENABLED:
         return CodeAttempt(None)
     failures = _per_source(
@@ -158,7 +173,7 @@ def code_attempt(
         settings.RATE_LIMIT_WINDOW_SECONDS,
     )
     trickle = _Budget(
-        _bucket_key("trickle", f"{source(client_address(request))}|{locator if live else ''}"),
+        _bucket_key("trickle", f"{source(client_address(request))}|{locator}"),
         settings.RATE_LIMIT_CODE_TRICKLE_PER_MINUTE,
         60,
     )

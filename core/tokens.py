@@ -6,6 +6,23 @@ was visited. These pages instead put a token signed by the server in each form (
 a one-time token: once it has been spent, sending the form again (a reload, Back and resend, a
 Tor timeout that lost the answer) is recognised and changes nothing.
 
+Decision (issue 13, point 7): a form that only reads carries a signed token that is reusable
+until it expires (`token_check`), by design, not a one-time one. That is the code look-up
+(`/status/`, reusable for LOOKUP_FORM_AGE) and the status page's forms that read with the
+capability (view, download, the withdrawal's confirmation page, the language switch; the
+capability is their signed, 15-minute proof, and they carry no other token). Why:
+- nothing is changed by sending one twice, so there is nothing for "already sent" to protect;
+  a reload after a Tor timeout should simply answer again;
+- replaying it gains nothing: anyone can GET the page for a fresh token, so a one-time token
+  would not slow a guesser either; guesses are paid for by the rate limits (core.ratelimit),
+  which count evaluations, not forms;
+- what the token is for holds without spending it: the form came from this site within its
+  age (with `same_origin` refusing posts from another site), in place of the CSRF cookie;
+- spending it would write a SpentToken row per look-up: a write on every guess, and, for a
+  seized server, a dated trace of how many look-ups there were.
+Every form that changes something (intake, message, addition, upload, withdrawal) spends a
+one-time token (`token_spend`).
+
 A spent token is remembered by the SHA-256 of its random part until it would have expired
 anyway; the token itself, whose random part only the browser holds, is never stored. That random
 part can also key something kept for the one person holding the form (`token_secret`).

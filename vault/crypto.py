@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.core.exceptions import ImproperlyConfigured
 
 from vault.errors import DecryptionFailed
 
@@ -110,6 +111,17 @@ def hkdf(secret: bytes, *, info: bytes, length: int = KEY_LEN) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(secret)
 
 
+# The production floor of Argon2id (issue 13: every guess at a receipt code or a staff password
+# costs at least this). vault.checks (vault.E002) reports the same floor at `manage.py check`,
+# which web.service runs before gunicorn starts.
+MIN_MEMORY_KIB = 64 * 1024
+MIN_ITERATIONS = 3
+
+
+class Argon2TooWeak(ImproperlyConfigured):
+    """The configured Argon2id parameters are below the production floor."""
+
+
 @dataclass(frozen=True)
 class Argon2Params:
     memory_kib: int
@@ -118,13 +130,27 @@ class Argon2Params:
 
     @classmethod
     def from_settings(cls) -> Argon2Params:
+        """The parameters every new key is derived with. In production, parameters below the
+        floor are refused here, where every derivation reads them: a web.env edited after the
+        install cannot make new rows cheaper to attack, whatever starts the process."""
         from django.conf import settings
 
-        return cls(
+        params = cls(
             memory_kib=settings.VAULT_ARGON2_MEMORY_KIB,
             iterations=settings.VAULT_ARGON2_ITERATIONS,
             lanes=settings.VAULT_ARGON2_LANES,
         )
+        production = getattr(settings, "ENVIRONMENT", "production") == "production"
+        if production and (
+            params.memory_kib < MIN_MEMORY_KIB or params.iterations < MIN_ITERATIONS
+        ):
+            raise Argon2TooWeak(
+                f"Argon2id parameters below the production floor: VAULT_ARGON2_MEMORY_KIB="
+                f"{params.memory_kib} (at least {MIN_MEMORY_KIB}) and VAULT_ARGON2_ITERATIONS="
+                f"{params.iterations} (at least {MIN_ITERATIONS}). No key is derived with them; "
+                "fix the environment file and restart."
+            )
+        return params
 
 
 def argon2_key(secret: bytes, *, salt: bytes, params: Argon2Params) -> bytes:

@@ -66,7 +66,7 @@ def test_keys_are_16_bits_and_the_table_holds_nothing_address_like(limits):
     for address in addresses:
         request = request_from(address)
         intake_spend(request, now=T0)
-        code_attempt(request, locator="1234567", live=True, now=T0)
+        code_attempt(request, locator="1234567", now=T0)
     case_spend("0f8e4a52-1c0b-4a8e-9d3c-2b7f6e5d4c3a", now=T0)
     rows = TokenBucket.objects.values_list("key", "tokens", "updated_at", "refill")
     assert {key.split(":")[0] for key, *_ in rows} == {"intake", "code", "lookup", "case"}

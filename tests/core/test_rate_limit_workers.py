@@ -43,11 +43,9 @@ request = RequestFactory().post("/status/", REMOTE_ADDR="198.51.100.7")
 while time.time() < float(start):
     time.sleep(0.001)
 def attempt():
-    # The applicant types their own (live) code; the attacker guesses random ones.
-    if role == "applicant":
-        result = code_attempt(request, locator="7654321", live=True, now=now)
-    else:
-        result = code_attempt(request, locator="0000001", live=False, now=now)
+    # The applicant types their own code; the attacker hammers at another locator.
+    locator = "7654321" if role == "applicant" else "0000001"
+    result = code_attempt(request, locator=locator, now=now)
     if isinstance(result, Busy):
         return result.retry_after
     if role == "applicant":
@@ -119,7 +117,7 @@ def test_an_attacker_on_a_shared_address_does_not_keep_out_a_right_code(tmp_path
     assert len(applicant_results) >= 5 and set(applicant_results) == {0}
 
     # Whatever the interleaving, the attacker has 2 tries left (30 + 2 in all), then waits for
-    # the shared trickle's next token.
+    # that locator's trickle's next token.
     assert _results(run("attacker", 0, 5)) == [0, 0, 30, 30, 30]
     # While the attacker hammers on from the same address, the applicant's own code still gets
     # in, every time (its trickle is its own, and each success hands the token back).
@@ -129,6 +127,65 @@ def test_an_attacker_on_a_shared_address_does_not_keep_out_a_right_code(tmp_path
     hammered, applied = _results(hammering), _results(applicant)
     assert len(hammered) == 200 and all(wait > 0 for wait in hammered)
     assert len(applied) >= 5 and set(applied) == {0}
+
+
+# argv: this worker's name, the other's, a folder for the barrier, the simulated start, and the
+# attempts per step. Step k is at the simulated start + k half-hours, for 24 hours. Both workers
+# try together within a step; neither starts step k + 1 before the other has finished step k
+# (a file each, per step), so the simulated clock only moves forward, as a real one does.
+INTAKE_DAY = """
+import json, sys, time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+import django
+django.setup()
+from django.test import RequestFactory
+from core.ratelimit import intake_spend
+me, other, folder, simulated, first, then = sys.argv[1:]
+folder, start = Path(folder), datetime.fromtimestamp(float(simulated), tz=UTC)
+request = RequestFactory().post("/request/", REMOTE_ADDR="198.51.100.7")
+steps = []
+for step in range(49):
+    now = start + timedelta(minutes=30 * step)
+    results = [intake_spend(request, now=now) for _ in range(int(first if step == 0 else then))]
+    steps.append([0 if busy is None else busy.retry_after for busy in results])
+    (folder / f"{me}-{step}").touch()
+    deadline = time.time() + 60
+    while not (folder / f"{other}-{step}").exists():
+        assert time.time() < deadline, "the other worker never finished step %d" % step
+        time.sleep(0.001)
+print(json.dumps(steps))
+"""
+
+
+def test_two_workers_hold_a_24_hour_intake_window_for_24_hours(tmp_path):
+    """One source, two worker processes, a day on the simulated clock: 24 intakes at once, then
+    one an hour between the two workers together, never an early reset or a burst back."""
+    env = {
+        **_env(tmp_path / "buckets.sqlite3", tmp_path / "local"),
+        "RATE_LIMIT_WINDOW_SECONDS": str(24 * 3600),
+        "RATE_LIMIT_INTAKE_PER_SOURCE": "24",
+        "RATE_LIMIT_INTAKE_BURST": "100000",  # everyone's budget: not what this is about
+    }
+    _results(_start(env, SETUP))
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    workers = [
+        _start(env, INTAKE_DAY, me, other, str(barrier), str(T0), "20", "3")
+        for me, other in (("a", "b"), ("b", "a"))
+    ]
+    days = [_results(worker) for worker in workers]
+    # Per step: how many intakes the two workers got together, and every refusal's wait.
+    allowed = [sum(wait == 0 for wait in a + b) for a, b in zip(*days, strict=True)]
+    waits = [{wait for wait in a + b if wait} for a, b in zip(*days, strict=True)]
+    assert allowed[0] == 24  # 40 tries at once from the two: exactly the window's 24
+    assert waits[0] == {3600}
+    for step in range(1, 49):
+        full_hour = step % 2 == 0
+        assert allowed[step] == (1 if full_hour else 0), (step, allowed[step])
+        # Refused on the hour: the next token is an hour away; on the half hour, half of one.
+        assert waits[step] == ({3600} if full_hour else {1800}), (step, waits[step])
+    assert sum(allowed) == 24 + 24
 
 
 AUTHORIZE = """

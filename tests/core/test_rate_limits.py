@@ -51,12 +51,11 @@ APPLICANTS_LOCATOR = "7654321"  # the live case of the applicant behind APPLICAN
 
 def wrong_code(address: str = APPLICANT, *, now, locator: str = RANDOM_GUESS) -> Busy | CodeAttempt:
     """A code attempt whose code turns out wrong: the token stays spent."""
-    live = locator != RANDOM_GUESS
-    return code_attempt(request_from(address), locator=locator, live=live, now=now)
+    return code_attempt(request_from(address), locator=locator, now=now)
 
 
 def right_code(address: str = APPLICANT, *, now) -> Busy | CodeAttempt:
-    attempt = code_attempt(request_from(address), locator=APPLICANTS_LOCATOR, live=True, now=now)
+    attempt = code_attempt(request_from(address), locator=APPLICANTS_LOCATOR, now=now)
     if isinstance(attempt, CodeAttempt):
         attempt.succeeded()
     return attempt
@@ -215,10 +214,10 @@ def test_case_actions_never_spend_the_failed_attempt_allowance(limits):
 # --- the switch --------------------------------------------------------------------------------
 
 
-def test_random_guesses_share_one_trickle_and_leave_the_applicants_own(limits):
+def test_a_guess_hammered_at_one_locator_leaves_the_applicants_own(limits):
     """A spent source still gets two evaluations a minute for a live case's code, however
-    many random guesses come from the same address."""
-    for _ in range(40):  # the allowance and the shared trickle, spent on random codes
+    many guesses come from the same address at another locator."""
+    for _ in range(40):  # the allowance and that locator's trickle, spent
         wrong_code(now=T0)
     assert refused(wrong_code(now=T0))
     # The attackers hammer on; the applicant's own code still gets its two a minute.
@@ -227,6 +226,29 @@ def test_random_guesses_share_one_trickle_and_leave_the_applicants_own(limits):
         assert refused(wrong_code(now=later))
     assert not refused(right_code(now=later))
     assert not refused(right_code(now=later))
+
+
+def test_a_spent_sources_trickle_is_per_locator_whether_or_not_a_case_has_it(limits):
+    """No oracle: the trickle a spent source draws from depends on the locator typed, never on
+    whether a live case has it, so every locator, dead or live, gets the same two a minute."""
+    for _ in range(30):
+        wrong_code(now=T0)
+    answers = {
+        locator: [refused(wrong_code(now=T0, locator=locator)) for _ in range(3)]
+        for locator in (RANDOM_GUESS, "0000002", "0000003", APPLICANTS_LOCATOR)
+    }
+    assert all(refusals == [False, False, True] for refusals in answers.values()), answers
+
+
+def test_a_spent_source_spraying_locators_is_held_by_everyones_budget(limits):
+    """The price of no oracle (core.ratelimit): guesses spread over many locators are bounded
+    by everyone's look-up budget, not by the source's allowance, and a second later the
+    applicant is through."""
+    attempts = [wrong_code(now=T0, locator=f"{n:07d}") for n in range(1, 101)]
+    assert sum(not refused(attempt) for attempt in attempts) == 60  # the burst of everyone's
+    assert attempts[-1] == Busy(retry_after=1, everyone=True)
+    assert refused(right_code(now=T0))
+    assert not refused(right_code(now=at(1)))
 
 
 def test_the_switch_turns_every_limit_off(limits):
@@ -324,8 +346,18 @@ def test_a_wrong_code_flood_from_one_address_does_not_stop_its_right_code(limits
             attacker.check(guess)
             answers.append(attacker.response.status_code)
             assert code_typed(attacker.page) == guess
-        assert answers == [200] * 5 + [429] * 15  # the allowance, then the shared trickle
-        assert opened.call_count == 5  # a refused guess costs no Argon2id
+        # The allowance, then each new locator's own trickle: every guess is answered as any
+        # wrong code is, after one Argon2id (paid from everyone's budget), never sooner.
+        assert answers == [200] * 20
+        assert opened.call_count == 20 and not_found in attacker.page
+        # Hammered at one locator, the source is told to wait, and that costs no Argon2id.
+        guess = str(ReceiptCode(locator=unknown_locator(), secret="1234567890123456"))
+        hammered = []
+        for _ in range(3):
+            attacker.check(guess)
+            hammered.append(attacker.response.status_code)
+        assert hammered == [200, 200, 429]
+        assert opened.call_count == 22
         assert not_found not in attacker.page and source in attacker.page
         assert BUSY_TEXT["en"]["nothing"] in attacker.page
 

@@ -81,7 +81,11 @@ def test_it_refuses_to_run_in_production(settings):
     assert not Case.objects.exists()
 
 
-def test_force_lets_it_run_in_production_on_purpose(settings):
+def test_force_lets_it_run_in_production_on_purpose(settings, monkeypatch):
     settings.ENVIRONMENT = "production"
+    # Production derives nothing below the Argon2id floor (vault.crypto): lowered to the suite's
+    # fast parameters here, so that this is about the command, not about hashing.
+    monkeypatch.setattr("vault.crypto.MIN_MEMORY_KIB", settings.VAULT_ARGON2_MEMORY_KIB)
+    monkeypatch.setattr("vault.crypto.MIN_ITERATIONS", settings.VAULT_ARGON2_ITERATIONS)
     seed("--force")
     assert User.objects.filter(username__in=DEMO_USERNAMES).count() == 4
