@@ -7,9 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from core.translations import translation_unreviewed
+
 
 def _error(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
-    context = {"title": title, "text": text, "quick_exit_url": settings.QUICK_EXIT_URL}
+    context = {
+        "title": title,
+        "text": text,
+        "quick_exit_url": settings.QUICK_EXIT_URL,
+        "translation_unreviewed": translation_unreviewed(),
+    }
     return render(request, "error.html", context, status=status)
 
 
@@ -27,15 +34,6 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, _("Something went wrong"), _("Please try again in a few minutes."))
-
-
-def too_many_requests(request: HttpRequest) -> HttpResponse:
-    return _error(
-        request,
-        429,
-        _("Please try again later"),
-        _("Too many attempts have been made. Please wait a while and try again."),
-    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -30,6 +30,8 @@ from django.template.loader import get_template
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.translations import translation_unreviewed
+
 logger = logging.getLogger("core.failsafe")
 
 # Never redirected: the health probes carry nothing and may be asked over the app's own socket.
@@ -85,6 +87,7 @@ def fallback_error_page(request: HttpRequest, *, status: int = 500) -> HttpRespo
                 "title": _("Something went wrong"),
                 "text": _("Please try again in a few minutes."),
                 "quick_exit_url": settings.QUICK_EXIT_URL,
+                "translation_unreviewed": translation_unreviewed(),
             }
         )
     response = HttpResponse(body, status=status)

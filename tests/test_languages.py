@@ -31,7 +31,9 @@ from django.utils import timezone, translation
 from django.utils.translation import trans_real
 
 from core import errors
-from evacuation.applicant.pages import LANGUAGE_NAMES, review_states, reviewed
+from core.middleware import fallback_error_page
+from core.translations import review_states, reviewed
+from evacuation.applicant.pages import LANGUAGE_NAMES
 from evacuation.models import Case
 from evacuation.services import correspondence, retention
 from tests.factories import (
@@ -337,7 +339,6 @@ def applicant_states(settings, language: str, team: dict) -> Iterator[tuple[str,
             ("error, bad request", errors.bad_request),
             ("error, not allowed", errors.forbidden),
             ("error, server", errors.server_error),
-            ("error, too many", errors.too_many_requests),
             ("error, form refused", errors.csrf_failure),
         ]:
             yield name, view(request)
@@ -355,12 +356,8 @@ STATUS = {
     "error, bad request": 400,
     "error, not allowed": 403,
     "error, server": 500,
-    "error, too many": 429,
     "error, form refused": 403,
 }
-# Pages drawn by templates/error.html, which has no place for the translation notice.
-ERROR_PAGES = {"not found", "error, bad request", "error, not allowed", "error, server"}
-ERROR_PAGES |= {"error, too many", "error, form refused"}
 
 
 class Recorder:
@@ -490,7 +487,7 @@ def test_every_applicant_page_in_every_state_is_translated(settings, cast, langu
         )
         if english_left:
             problems.append(f"{name}: English left on the {language} page: {english_left}")
-        notice = language in UNREVIEWED and name not in ERROR_PAGES
+        notice = language in UNREVIEWED
         assert ('class="translation-notice"' in page) is notice, name
     assert not problems, "\n".join(problems)
 
@@ -575,11 +572,77 @@ def test_a_translation_marked_reviewed_loses_its_notice():
     checked = {Path("uk/django.mo"): "reviewed (Example partner, 2027-01)"}
     reviewed.cache_clear()
     try:
-        with mock.patch("evacuation.applicant.pages.review_states", return_value=checked):
+        with mock.patch("core.translations.review_states", return_value=checked):
             assert 'class="translation-notice"' not in Client().get("/uk/").content.decode()
     finally:
         reviewed.cache_clear()
     assert 'class="translation-notice"' in Client().get("/uk/").content.decode()
+
+
+def readme_languages() -> dict[str, tuple[str, str]]:
+    """The README's table of languages: code -> (its name, its review state)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Languages\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \| [^|]+ \| ([^|]+) \|$", section, re.M)
+    return {code: (name.strip(), state.strip()) for code, name, state in rows}
+
+
+def test_the_readme_lists_each_languages_review_state_as_its_catalogues_say():
+    table = readme_languages()
+    assert list(table) == [code for code, _name in django_settings.TRANSLATIONS]
+    for code, (name, state) in table.items():
+        assert name == ENDONYMS[code], code
+        if code == "en":
+            assert state == "the source text"
+            continue
+        # Both catalogues say it; the table says what they say, word for word.
+        assert set(review_states(code).values()) == {state}, code
+        assert reviewed(code) is state.startswith("reviewed ("), code
+
+
+ERROR_VIEWS = {
+    "bad request": errors.bad_request,
+    "not allowed": errors.forbidden,
+    "server error": errors.server_error,
+    "form refused": errors.csrf_failure,
+}
+
+
+def error_pages(language: str) -> dict[str, str]:
+    """Every page templates/error.html draws, in `language`: a real 404, each error view, and
+    the fail-safe page drawn without the database."""
+    pages = {"not found": Client().get(f"/{language}/no-such-page/")}
+    request = RequestFactory().get(f"/{language}/")
+    with translation.override(language):
+        pages |= {name: view(request) for name, view in ERROR_VIEWS.items()}
+    pages["fail-safe"] = fallback_error_page(request, status=503)
+    return {name: response.content.decode() for name, response in pages.items()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", *APPLICANT_LANGUAGES])
+def test_every_error_page_in_an_unchecked_language_says_so_in_that_language(language):
+    for name, page in error_pages(language).items():
+        assert f'<html lang="{language}">' in page, name
+        notice = re.findall(r'<p class="translation-notice" role="note">(.*?)</p>', page)
+        if language in UNREVIEWED:
+            with translation.override(language):
+                assert notice == [translation.gettext(NOTICE)], name
+            assert NOTICE not in notice, f"{name}: the notice in English"
+        else:
+            assert notice == [], name
+
+
+@pytest.mark.django_db
+def test_an_error_page_loses_the_notice_once_its_translation_is_marked_reviewed():
+    checked = {Path("uk/django.mo"): "reviewed (Example partner, 2027-01)"}
+    reviewed.cache_clear()
+    try:
+        with mock.patch("core.translations.review_states", return_value=checked):
+            assert all("translation-notice" not in page for page in error_pages("uk").values())
+    finally:
+        reviewed.cache_clear()
+    assert all("translation-notice" in page for page in error_pages("uk").values())
 
 
 def _settings_with(environment: dict[str, str]) -> subprocess.CompletedProcess:
