@@ -28,19 +28,31 @@ class Action(models.TextChoices):
     STAFF_ROLE_CHANGED = "staff.role_changed", _("Role changed")
     STAFF_DISABLED = "staff.disabled", _("Account disabled")
     STAFF_ENABLED = "staff.enabled", _("Account enabled")
+    STAFF_SESSIONS_ENDED = "staff.sessions_ended", _("Account's sessions ended")
     STAFF_2FA_RESET = "staff.2fa_reset", _("Second factor reset")
     PASSWORD_CHANGED = "password.changed", _("Password changed")
     PASSWORD_RESET = "password.reset", _("Password reset by admin")
+    # Account changes, four eyes (accounts.changes): asked by one admin, confirmed by another
+    ACCOUNT_CHANGE_REQUESTED = "account_change.requested", _("Account change asked for")
+    ACCOUNT_CHANGE_CONFIRMED = "account_change.confirmed", _("Account change confirmed")
+    ACCOUNT_CHANGE_CANCELLED = "account_change.cancelled", _("Account change cancelled")
+    ENROLMENT_LINK_ISSUED = "enrolment_link.issued", _("Enrolment link issued")
+    ENROLMENT_LINK_USED = "enrolment_link.used", _("Enrolment link used")
     # Audit log itself
     AUDIT_EXPORTED = "audit.exported", _("Audit log exported")
     AUDIT_CHECKPOINT = "audit.checkpoint", _("Checkpoint signed")
     AUDIT_VERIFIED = "audit.verified", _("Chain verified")
     AUDIT_HEADS_CHECKED = "audit.heads_checked", _("Signed heads checked against the chain")
+    # Backups (evacuation.services.backup)
+    BACKUP_MADE = "backup.made", _("Backup written")
+    BACKUP_RESTORED = "backup.restored", _("Backup restored")
     # Keys
     VAULT_INITIALISED = "vault.initialised", _("Vault initialised")
     KEY_GRANTED = "key.granted", _("Organisation key granted")
     KEY_REVOKED = "key.revoked", _("Organisation key grant removed")
     KEY_ROTATED = "key.rotated", _("Organisation key rotated")
+    KEY_ROTATION_STARTED = "key.rotation_started", _("Organisation key rotation started")
+    CASES_REKEYED = "cases.rekeyed", _("Case keys replaced (one batch of cases)")
     VAULT_RECOVERED = "vault.recovered", _("Vault recovered with recovery secret")
     # Cases
     CASE_RECEIVED = "case.received", _("Request received")
@@ -88,17 +100,32 @@ ALLOWED_DATA: dict[str, frozenset[str]] = {
     Action.STAFF_ROLE_CHANGED: frozenset({"old_role", "new_role"}),
     Action.STAFF_DISABLED: frozenset(),
     Action.STAFF_ENABLED: frozenset(),
+    Action.STAFF_SESSIONS_ENDED: frozenset({"count"}),
     Action.STAFF_2FA_RESET: frozenset(),
     Action.PASSWORD_CHANGED: frozenset(),
     Action.PASSWORD_RESET: frozenset(),
+    Action.ACCOUNT_CHANGE_REQUESTED: frozenset({"change", "kind", "role"}),
+    Action.ACCOUNT_CHANGE_CONFIRMED: frozenset({"change", "kind", "role"}),
+    Action.ACCOUNT_CHANGE_CANCELLED: frozenset({"change", "kind"}),
+    Action.ENROLMENT_LINK_ISSUED: frozenset({"change", "kind"}),
+    Action.ENROLMENT_LINK_USED: frozenset({"change"}),
     Action.AUDIT_EXPORTED: frozenset({"format", "count"}),
     Action.AUDIT_CHECKPOINT: frozenset({"sequence", "fingerprint"}),
     Action.AUDIT_VERIFIED: frozenset({"ok", "checked", "first_bad"}),
     Action.AUDIT_HEADS_CHECKED: frozenset({"ok", "heads", "first_bad"}),
+    # sequence: the chain head the backup holds; heads: the newest signed head given to the
+    # restore; first_bad: the first event that head knows and the backup lost; cases: purges
+    # re-applied.
+    Action.BACKUP_MADE: frozenset({"sequence", "cases"}),
+    Action.BACKUP_RESTORED: frozenset({"sequence", "heads", "first_bad", "cases"}),
     Action.VAULT_INITIALISED: frozenset({"version", "fingerprint"}),
     Action.KEY_GRANTED: frozenset({"version", "via"}),
     Action.KEY_REVOKED: frozenset({"version", "reason"}),
-    Action.KEY_ROTATED: frozenset({"old_version", "new_version", "cases"}),
+    Action.KEY_ROTATED: frozenset({"old_version", "new_version", "cases", "rekeyed"}),
+    Action.KEY_ROTATION_STARTED: frozenset({"old_version", "new_version"}),
+    # `root`: the Merkle root of the batch's (case, key commitment) pairs; each case keeps its
+    # path to it on its key row (vault.cases.case_key_record), checked by integrity.checked.
+    Action.CASES_REKEYED: frozenset({"version", "cases", "root"}),
     Action.VAULT_RECOVERED: frozenset({"version"}),
     Action.CASE_RECEIVED: frozenset({"urgency", "key_commitment", "intake_hash"}),
     Action.CASE_TAMPERING_FOUND: frozenset({"what"}),

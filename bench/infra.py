@@ -24,11 +24,12 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "bench" / ".work"
+WORK = Path(os.environ.get("BENCH_WORK", ROOT / "bench" / ".work"))
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-DB_NAME = "safe_passage_bench"
+# Overridable so that two runs on one machine do not drop each other's database.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "safe_passage_bench")
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 
 PRODUCTION_ARGON2 = {"VAULT_ARGON2_MEMORY_KIB": "65536", "VAULT_ARGON2_ITERATIONS": "3"}

@@ -24,6 +24,7 @@ machine drift; where other processes' CPU was measured, it is shown. Sections th
 ORDER = (
     "audit",
     "rotation",
+    "rekey",
     "queue",
     "intake",
     "intake_profile",

@@ -297,8 +297,26 @@ AUDIT_SIGNER_STATE_DIR = env_str(
 # covered by a signed checkpoint.
 AUDIT_CHECKPOINT_EVERY = env_int("AUDIT_CHECKPOINT_EVERY", 1000)
 AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 300)
-AUDIT_CHECKPOINT_DAILY_SECONDS = env_int("AUDIT_CHECKPOINT_DAILY_SECONDS", 24 * 3600)
 AUDIT_MAX_UNSIGNED_AGE = env_int("AUDIT_MAX_UNSIGNED_AGE", 3600)
+# "At least daily" is at most every half of AUDIT_MAX_UNSIGNED_AGE, so a quiet chain's newest
+# checkpoint stays younger than that age while the signer runs (as deploy/install.py sets it).
+AUDIT_CHECKPOINT_DAILY_SECONDS = env_int(
+    "AUDIT_CHECKPOINT_DAILY_SECONDS", min(1800, max(60, AUDIT_MAX_UNSIGNED_AGE // 2))
+)
+# Strict verification fails on an event dated this far ahead of its clock, or this far before
+# the event ahead of it in the chain (the times are an insider's to rewrite too).
+AUDIT_CLOCK_SKEW_SECONDS = env_int("AUDIT_CLOCK_SKEW_SECONDS", 300)
+# The auditor's "needs a look" list (audit.lookout) names anyone who opened more cases than this
+# in one day (UTC).
+AUDIT_OPENINGS_PER_DAY = env_int("AUDIT_OPENINGS_PER_DAY", 20)
+
+# Backups (`manage.py backup`, evacuation.services.backup): each archive is encrypted to the
+# operator's age public key (age1...); the matching private key never comes onto the server.
+# Archives go into BACKUP_DIR and are pruned after BACKUP_KEEP_DAYS: crypto-shredding cannot
+# reach a copy, so a backup keeps a purged case readable (to the age key) until it is deleted.
+BACKUP_AGE_RECIPIENT = env_str("BACKUP_AGE_RECIPIENT", "")
+BACKUP_DIR = env_str("BACKUP_DIR", "" if PRODUCTION else str(LOCAL_DIR / "backups"))
+BACKUP_KEEP_DAYS = env_int("BACKUP_KEEP_DAYS", 14)
 
 # Key derivation from passwords and receipt codes (Argon2id).
 # Production needs >= 64 MiB, 3 passes (vault.E002 refuses less).
@@ -318,6 +336,10 @@ if not FUNDING_CAP.is_finite() or FUNDING_CAP <= 0:
     raise ImproperlyConfigured("FUNDING_CAP must be a positive amount, for example 10000.")
 FUNDING_CURRENCIES = env_list("FUNDING_CURRENCIES", ["EUR", "USD"])
 ASSESS_WITHIN_HOURS = env_int("ASSESS_WITHIN_HOURS", 24)
+# After an administrator created, re-roled or reset an account (accounts.changes), it may not
+# approve funding for this many hours (evacuation.rules): a fresh or re-roled account cannot be
+# used at once to satisfy four eyes on money. A person's own new authenticator does not count.
+ACCOUNT_COOLING_OFF_HOURS = env_int("ACCOUNT_COOLING_OFF_HOURS", 72)
 # How long the queue's per-state counts are reused (each worker process keeps its own copy).
 QUEUE_COUNTS_SECONDS = env_int("QUEUE_COUNTS_SECONDS", 10)
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 7)
@@ -385,8 +407,11 @@ HEALTH_SIGNING_KEY_FILE = env_str("HEALTH_SIGNING_KEY_FILE", "")
 
 # The applicant's rate limits (core/ratelimit.py): token buckets that refill continuously, so
 # a spent budget comes back a little at a time, never all at once at the end of a window.
-# An intake and a receipt-code evaluation each cost one Argon2id (about 0.34 s of CPU at the
-# production floor: two cores do about 6 a second), which sizes the budgets for everyone.
+# An intake and a receipt-code evaluation each cost one Argon2id, which sizes the budgets for
+# everyone. At the production floor one takes 0.227 s of one core (bench/RESULTS.md, intake, run
+# of 2026-12-01 23:02 UTC, median of 5): 2 / 0.227 s ≈ 8.8 a second on two idle cores at best;
+# two processes doing nothing else measured 6.33 to 7.68 a second (intake) and 4.99 to 7.15
+# (look-up, 23:09 UTC) on that shared machine. 6 a second each is about what two cores sustain.
 # Every count is at least 1; RATE_LIMITS_ENABLED above switches all of them off.
 # - RATE_LIMIT_WINDOW_SECONDS: the time a source's allowance takes to refill from empty.
 # - Intake: RATE_LIMIT_INTAKE_PER_SOURCE per window from one source; for everyone together

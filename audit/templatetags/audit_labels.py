@@ -52,6 +52,8 @@ KEYS = {
     "old_version": _("Previous key version"),
     "new_version": _("New key version"),
     "cases": _("Cases"),
+    "rekeyed": _("Cases given new keys"),
+    "root": _("Batch record (Merkle root)"),
     "urgency": _("Urgency"),
     "key_commitment": _("Key commitment"),
     "intake_hash": _("Request hash"),
@@ -72,6 +74,7 @@ KEYS = {
     "kind": _("Kind"),
     "size_kib": _("Size (KiB)"),
     "period": _("Period"),
+    "change": _("Account change number"),
 }
 STATES = {
     "received": _("Received"),
@@ -117,6 +120,7 @@ KEY_REVOKE_REASONS = {
     "password_reset": _("Password reset"),
     "disabled": _("Account disabled"),
     "role_changed": _("Role changed"),
+    "offboarded": _("Offboarded"),
 }
 URGENCIES = {
     "now": _("I am in danger now"),
