@@ -94,7 +94,7 @@ class SpentToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField(db_index=True)
     sealed = models.BinaryField(null=True, blank=True)
-    sealed_until = models.DateTimeField(null=True, blank=True)
+    sealed_until = models.DateTimeField(null=True, blank=True, db_index=True)  # swept often
 
     def __str__(self) -> str:
         return f"spent token {self.digest[:8]}"

@@ -6,6 +6,10 @@ from typing import Any
 
 from django import forms
 from django.core.validators import EmailValidator
+from django.utils.functional import cached_property
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from evacuation.choices import ContactMethod, HelpNeeded, TravelDocuments, Urgency
@@ -112,6 +116,16 @@ class IntakeForm(forms.Form):
             EmailValidator(message=_("This does not look like an e-mail address."))(handle)
         return handle
 
+    @cached_property
+    def rendered(self) -> dict[str, SafeString]:
+        """Each question's block as the page shows it (the name of a field), and the consent
+        box alone ("consent_input"). Written out here rather than through a template per
+        field and per widget: the form page is on every intake's path, and the templates were
+        most of its CPU. Read after validation (the errors are part of it)."""
+        blocks = {name: field_block(self[name]) for name in self.fields if name != "consent"}
+        blocks["consent_input"] = widget_html(self["consent"])
+        return blocks
+
 
 class ReceiptCodeForm(forms.Form):
     """The code's shape and check digit are checked here, before any case is looked at: a
@@ -148,6 +162,99 @@ class ApplicantMessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=MESSAGE_MAX_LENGTH,
         error_messages=_required(_("Write a message first.")),
+    )
+
+
+# --- the intake form's markup ------------------------------------------------------------------
+# The same markup as Django's widget templates (django/forms/widgets/input.html, textarea.html,
+# attrs.html) and the field block the intake page used to include per field: the attributes
+# come from Django itself (BoundField.build_widget_attrs, Widget.get_context: required,
+# aria-invalid, aria-describedby, checked, min/max), only the string is put together here, and
+# everything that is not our own markup goes through conditional_escape, as autoescape would.
+
+
+def _attrs_html(attrs: dict) -> str:
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _input_html(widget: dict) -> str:
+    value = widget["value"]
+    value = "" if value is None else f' value="{conditional_escape(str(value))}"'
+    return (
+        f'<input type="{widget["type"]}" name="{conditional_escape(widget["name"])}"'
+        f"{value}{_attrs_html(widget['attrs'])}>"
+    )
+
+
+def widget_html(field: forms.BoundField) -> SafeString:
+    """One field's input (or textarea), as `{{ field }}` renders it."""
+    widget = field.field.widget
+    attrs = field.build_widget_attrs({}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    if isinstance(widget, forms.Textarea):
+        value = context["value"]
+        return mark_safe(  # noqa: S308 (every part is escaped above or ours)
+            f'<textarea name="{conditional_escape(context["name"])}"'
+            f"{_attrs_html(context['attrs'])}>\n"
+            f"{conditional_escape(value) if value else ''}</textarea>"
+        )
+    return mark_safe(_input_html(context))  # noqa: S308 (every part is escaped)
+
+
+def field_block(field: forms.BoundField) -> SafeString:
+    """A question: its label (a legend for a group of choices), help, first error, input."""
+    auto_id = field.auto_id
+    label = conditional_escape(field.label)
+    if field.field.required:
+        label += f' <span class="required">({conditional_escape(gettext("required"))})</span>'
+    help_text = field.help_text
+    error = field.errors[0] if field.errors else None
+    help_html = (
+        f'<p class="help" id="{auto_id}_helptext">{conditional_escape(help_text)}</p>'
+        if help_text
+        else ""
+    )
+    error_html = (
+        f'<p class="errorlist" id="{auto_id}_error">{conditional_escape(error)}</p>'
+        if error is not None
+        else ""
+    )
+    widget = field.field.widget
+    if getattr(widget, "input_type", None) == "radio" or getattr(
+        widget, "allow_multiple_selected", False
+    ):
+        described = " ".join(
+            part
+            for part in (
+                f"{auto_id}_helptext" if help_text else "",
+                f"{auto_id}_error" if error is not None else "",
+            )
+            if part
+        )
+        described = f' aria-describedby="{described}"' if described else ""
+        choices = "".join(
+            f'<label for="{conditional_escape(choice.id_for_label)}">'
+            f"{_input_html(choice.data)} {conditional_escape(choice.choice_label)}</label>"
+            for choice in field
+        )
+        inner = (
+            f'<fieldset id="{auto_id}"{described}>\n    <legend>{label}</legend>\n    '
+            f"{help_html}\n    {error_html}\n    {choices}\n  </fieldset>"
+        )
+    else:
+        inner = (
+            f'<label for="{field.id_for_label}">{label}</label>\n  {help_html}\n  '
+            f"{error_html}\n  {widget_html(field)}"
+        )
+    has_error = " has-error" if error is not None else ""
+    return mark_safe(  # noqa: S308 (every part is escaped above or ours)
+        f'<div class="field{has_error}">\n  {inner}\n</div>'
     )
 
 

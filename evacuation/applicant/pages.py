@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import gettext
-import re
 from datetime import timedelta
-from functools import cache
-from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import translate_url
-from django.utils.translation import get_language
+from django.urls import NoReverseMatch, reverse, translate_url
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from core.tokens import token_issue
+from core.translations import translation_unreviewed
 from evacuation.applicant.forms import ReceiptCodeForm
 from evacuation.choices import State
 from vault.capabilities import CAPABILITY_SECONDS
@@ -39,10 +35,6 @@ LANGUAGE_NAMES = {
     "uz": "Oʻzbekcha",  # noqa: RUF001 (U+02BB, the letter of Uzbek Latin script)
     "tg": "Тоҷикӣ",
 }
-# A catalogue's header says whether a native speaker has checked it ("X-Review-State: reviewed
-# (...)"); one that says otherwise ("unreviewed (machine-assisted, 2026-12)") puts a notice, in
-# its own language, on every applicant page in that language.
-REVIEW_STATE_HEADER = "X-Review-State"
 
 # One message for a wrong, unknown or deleted code: it must not tell them apart.
 CODE_NOT_FOUND = _(
@@ -88,7 +80,7 @@ def languages(request: HttpRequest) -> list[dict]:
         {
             "code": code,
             "name": LANGUAGE_NAMES.get(code, code),
-            "url": translate_url(request.path, code),
+            "url": _in_language(request, code),
             "current": code == current,
         }
         for code, _name in settings.LANGUAGES
@@ -96,33 +88,19 @@ def languages(request: HttpRequest) -> list[dict]:
     ]
 
 
-def catalogues(language: str) -> list[Path]:
-    """The compiled catalogues (django.mo) the applicant's pages speak `language` from: the
-    project's own (error pages) and this app's. A staff-only app's catalogue has no say."""
-    folders = [Path(folder) for folder in settings.LOCALE_PATHS]
-    folders.append(Path(apps.get_app_config("evacuation").path) / "locale")
-    found = (folder / language / "LC_MESSAGES" / "django.mo" for folder in folders)
-    return [path for path in found if path.is_file()]
-
-
-def review_states(language: str) -> dict[Path, str]:
-    """Each catalogue of `language` with what its header says of its review ("" for nothing)."""
-    states = {}
-    for path in catalogues(language):
-        with path.open("rb") as handle:
-            info = gettext.GNUTranslations(handle).info()
-        states[path] = info.get(REVIEW_STATE_HEADER.lower(), "").strip()
-    return states
-
-
-@cache
-def reviewed(language: str) -> bool:
-    """Whether a native speaker has checked the translation: the source language always; any
-    other when one of its catalogues says "reviewed" and none says anything else."""
-    if language == settings.LANGUAGE_CODE:
-        return True
-    claims = [state for state in review_states(language).values() if state]
-    return bool(claims) and all(re.match(r"reviewed\b", state) for state in claims)
+def _in_language(request: HttpRequest, code: str) -> str:
+    """translate_url(request.path, code) without resolving the path again for every language
+    (that was most of an applicant page's cost besides its template): the request's own match
+    is reversed in `code`."""
+    match = request.resolver_match
+    if match is None or not match.url_name:
+        return translate_url(request.path, code)
+    name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+    with override(code):
+        try:
+            return reverse(name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return request.path
 
 
 def page(
@@ -133,7 +111,7 @@ def page(
         "quick_exit_url": settings.QUICK_EXIT_URL,
         "retention_days": settings.RETENTION_DAYS,
         "languages": languages(request),
-        "translation_unreviewed": not reviewed(get_language() or settings.LANGUAGE_CODE),
+        "translation_unreviewed": translation_unreviewed(),
         **(context or {}),
     }
     return render(request, f"evacuation/applicant/{template}", context, status=status)

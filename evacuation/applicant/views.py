@@ -24,6 +24,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from core import ratelimit
 from core.tokens import (
     Token,
+    forget_kept,
     spent_token_row,
     token_check,
     token_forget,
@@ -109,8 +110,16 @@ def request_form(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         context = {"form": IntakeForm(), "form_token": token_issue("intake")}
         return _request_page(request, context)
+    # Every POST here sweeps away the receipt codes kept past their minutes (one UPDATE on an
+    # index), so none outlives its time while people use the site; the daily prune_traces is
+    # the backstop when nobody does.
+    forget_kept()
     token = request.POST.get("form_token", "")
-    if "switch_language" in request.POST:  # the same form, in another language, as typed
+    if "switch_language" in request.POST:
+        if spent_token_row(token, "intake", max_age=INTAKE_FORM_AGE) is not None:
+            # The "request received" page in another language: the same code, within its time.
+            return _sent_before(request, token, switched=True)
+        # The same form, in another language, as typed.
         context = {"form": IntakeForm(initial=_typed(request, IntakeForm)), "form_token": token}
         return _request_page(request, context)
     if "written_down" in request.POST:
@@ -146,20 +155,24 @@ def request_form(request: HttpRequest) -> HttpResponse:
 @sensitive_variables()
 def _received(request: HttpRequest, code, reference: str, token: str, *, again: bool):
     # Rendered straight from the POST answer: the code is never in a URL, a redirect or a log.
+    # The language switch sends the form token (the "received" form) to the other language's
+    # /request/, which shows the same page through _sent_before.
     context = {
         "receipt_code": str(code),
         "reference": reference,
         "form_token": token,
         "again": again,
         "again_minutes": int(RECEIPT_AGAIN_FOR.total_seconds() // 60),
+        "switch_form": "received",
     }
     return page(request, "received.html", context)
 
 
 @sensitive_variables()
-def _sent_before(request: HttpRequest, token: str) -> HttpResponse:
+def _sent_before(request: HttpRequest, token: str, *, switched: bool = False) -> HttpResponse:
     """The same form sent again: nothing new is made. Within its minutes, and until they said
-    they wrote it down, the one who holds the form sees the same code again."""
+    they wrote it down, the one who holds the form sees the same code again (`switched`: asked
+    for in another language, so it is not news that it was sent before)."""
     sealed = token_kept(token, "intake", max_age=INTAKE_FORM_AGE)
     key = token_secret(token, "intake", max_age=INTAKE_FORM_AGE)
     if sealed is None or key is None:
@@ -168,7 +181,7 @@ def _sent_before(request: HttpRequest, token: str) -> HttpResponse:
         code, reference = receipt_unseal(sealed, key=key)
     except CapabilityInvalid:
         return page(request, "already_sent.html")
-    return _received(request, code, reference, token, again=True)
+    return _received(request, code, reference, token, again=not switched)
 
 
 @applicant_view
@@ -204,9 +217,8 @@ def _look_up(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return lookup_page(request, form)
     code = form.cleaned_data["code"]
-    attempt = ratelimit.code_attempt(
-        request, locator=code.locator, live=vault_cases.locator_is_live(code.locator)
-    )
+    # Charged by the typed locator alone, never by whether a case has it (core.ratelimit).
+    attempt = ratelimit.code_attempt(request, locator=code.locator)
     if isinstance(attempt, ratelimit.Busy):
         return lookup_page(request, form, status=429, busy=attempt)
     try:
@@ -234,6 +246,10 @@ def _with_capability(request: HttpRequest) -> HttpResponse:
         # was being sent is shown back so nothing is lost.
         unsent = request.POST.get("text", "") if step in ("message", "add") else ""
         return lookup_page(request, error=CODE_FORGOTTEN, unsent=unsent)
+    if not vault_cases.cipher_is_current(cipher):
+        # A rotation gave the case a new key since this page was drawn: the code opens it.
+        unsent = request.POST.get("text", "") if step in ("message", "add") else ""
+        return lookup_page(request, error=CODE_FORGOTTEN, unsent=unsent)
     busy = ratelimit.case_spend(cipher.case_uid)
     if busy is not None:
         return page(request, "refused.html", {"busy": busy}, status=429)
@@ -243,8 +259,16 @@ def _with_capability(request: HttpRequest) -> HttpResponse:
     if step == "download":
         return _download(case, cipher, request.POST.get("file", ""))
     if step == "confirm_withdraw" and not case.is_purged:
-        context = {"case": case, **_capability_fields(cipher, "withdraw", "withdraw_delete")}
+        context = {
+            "case": case,
+            "switch_step": step,  # the language switch stays on this step
+            **_capability_fields(cipher, "withdraw", "withdraw_delete"),
+        }
         return page(request, "withdraw_confirm.html", context)
+    if "switch_language" in request.POST:
+        # The same page in another language: a re-read that spends no token and sends nothing;
+        # what was being typed is put back in its box.
+        return _status_page(request, case, cipher, _draft(request, step))
     if step not in WRITES:
         return _status_page(request, case, cipher)
     token = request.POST.get("form_token", "")
@@ -296,6 +320,14 @@ def _write(request: HttpRequest, case: Case, cipher: CaseCipher, step: str) -> d
         return {"write_error": " ".join(exc.messages)}
 
 
+def _draft(request: HttpRequest, step: str) -> dict:
+    """What was typed in the message or "add" box, to be shown again unchecked and unsent."""
+    if step not in ("message", "add"):
+        return {}
+    typed = ApplicantMessageForm(initial={"text": request.POST.get("text", "")})
+    return {"draft": typed, "draft_for": step}
+
+
 def _capability_fields(cipher: CaseCipher, *steps: str) -> dict:
     """What the page's forms carry: a fresh capability (so 15 minutes count from the last use)
     and a one-time token for each form that changes something."""
@@ -315,9 +347,14 @@ def _status_page(
         "message_form": ApplicantMessageForm(),
         "file_limit_mb": settings.FILE_MAX_BYTES // (1024 * 1024),
         "deletion_date": retention.deletion_date(case),
+        # The language switch sends the message form along, so what is typed in it is kept (the
+        # "add" form instead when that is the one being written, as after a refused addition).
+        "switch_form": "" if case.is_purged else "status_message",
         **_capability_fields(cipher, "message", "add", "upload"),
         **(extra or {}),
     }
+    if context.get("draft_for") == "add" and not case.is_purged:
+        context["switch_form"] = "status_add"
     if not case.is_purged:
         context["answers"] = intake_answers(case_intake(case=case, cipher=cipher))
         context["additions"] = case_additions(case=case, cipher=cipher)
