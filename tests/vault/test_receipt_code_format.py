@@ -81,3 +81,26 @@ def test_locators_and_secrets_are_random():
     assert len({c.locator for c in codes}) > 490
     assert len({c.secret for c in codes}) == 500
     assert sorted(c.locator for c in codes) != [c.locator for c in codes]
+
+
+def test_the_applicant_forms_words_say_the_layout_receipts_decides():
+    """The code's layout is decided in vault/receipts.py alone; the applicant form's help and
+    error texts spell it out in words for translators, so a new layout must fail here until
+    they are rewritten (in every catalogue)."""
+    from django.utils import translation
+
+    from evacuation.applicant.forms import ReceiptCodeForm
+    from vault.receipts import CODE_DIGITS, GROUP
+
+    words = {4: "four", 6: "six"}
+    layout = f"{CODE_DIGITS} digits, in {words[CODE_DIGITS // GROUP]} groups of {words[GROUP]}"
+    with translation.override("en"):
+        help_text = str(ReceiptCodeForm().fields["code"].help_text)
+        malformed = ReceiptCodeForm({"code": "12"})
+        assert not malformed.is_valid()
+        error = " ".join(malformed.errors["code"])
+    assert layout in help_text and layout in error
+    example = help_text.rsplit("for example ", 1)[1].rstrip(".")
+    digits = example.replace("-", "")
+    assert len(digits) == CODE_DIGITS
+    assert example == "-".join(digits[i : i + GROUP] for i in range(0, CODE_DIGITS, GROUP))
