@@ -62,6 +62,8 @@ PYTHON = Path("/usr/bin/python3.11")  # Debian's, as on a server
 TOOLS = ("nginx", "tor", "systemd-analyze", "openssl")
 PASSWORD = "install-test-password-of-length"
 SERVICES = ("web", "signer", "purge", "prune", "verify", "health")
+# One staff member of each role (tests/security/pages.py's VISITORS), all with PASSWORD.
+STAFF = {"carla": "caseworker", "cora": "coordinator", "audrey": "auditor", "adam": "admin"}
 
 
 def _unavailable(reason: str) -> None:
@@ -101,6 +103,7 @@ class Site:
     reference: str = ""
     code: str = ""
     onion: str = ""
+    secrets: dict[str, str] = field(default_factory=dict)  # username -> TOTP secret
 
     @property
     def root(self) -> Path:
@@ -301,9 +304,6 @@ def site():
 def _tear_down(here: Site, admin, names: tuple[str, str, str]) -> None:
     """Everything the fixture made goes, each step whatever the one before did."""
     database, app, owner = names
-    t0 = time.monotonic()
-    import sys as _s
-
     for name, process in here.processes.items():
         # gunicorn stops at once on SIGINT (SIGTERM waits for its workers), nginx on SIGTERM.
         stop = signal.SIGINT if name == "web" else signal.SIGTERM
@@ -316,7 +316,6 @@ def _tear_down(here: Site, admin, names: tuple[str, str, str]) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
     here.relay.cut()
-    print("TEARDOWN", "here.relay.cut()", time.monotonic() - t0, file=_s.stderr)
     for statement in (
         f"DROP DATABASE IF EXISTS {_identifier(database)} WITH (FORCE)",
         f"DROP ROLE IF EXISTS {_identifier(app)}",
@@ -325,12 +324,9 @@ def _tear_down(here: Site, admin, names: tuple[str, str, str]) -> None:
         with contextlib.suppress(psycopg.Error):
             admin.execute(statement)
     admin.close()
-    print("TEARDOWN", "admin.close()", time.monotonic() - t0, file=_s.stderr)
     _drop_users(here.name, here.signer)
-    print("TEARDOWN", "_drop_users(here.nam", time.monotonic() - t0, file=_s.stderr)
     shutil.rmtree(Path("/run") / here.name, ignore_errors=True)
     shutil.rmtree(here.top, ignore_errors=True)
-    print("TEARDOWN", "shutil.rmtree(here.t", time.monotonic() - t0, file=_s.stderr)
 
 
 # --- what the installer left --------------------------------------------------------------------
@@ -480,17 +476,19 @@ def test_an_intake_a_receipt_code_and_a_staff_sign_in_through_nginx(site):
     finally:
         marker.unlink()
 
-    # The first staff member and the organisation key (the README's first steps).
+    # The first staff members and the organisation key (the README's first steps): one of each
+    # role, the case staff holding the key, as in tests/security/pages.py's world.
     password_file = site.top / "password.txt"  # read by the web app's user, then gone
     password_file.write_text(PASSWORD + "\n")
     password_file.chmod(0o644)
     try:
-        site.manage(
-            "createstaff", "carla", "--role", "caseworker", "--password-file", str(password_file)
-        )
+        for username, role in STAFF.items():
+            site.manage(
+                "createstaff", username, "--role", role, "--password-file", str(password_file)
+            )
     finally:
         password_file.unlink()
-    site.manage("init_vault", "--grant", "carla")
+    site.manage("init_vault", "--grant", "carla", "--grant", "cora")
     applicant.get("/en/request/")
     sent = applicant.act("intake", **intake_data())
     assert sent.status == 200, sent.body[:2000]
@@ -502,20 +500,7 @@ def test_an_intake_a_receipt_code_and_a_staff_sign_in_through_nginx(site):
     status = applicant.act("lookup", code=site.code)
     assert status.status == 200 and site.reference in status.body
 
-    staff = site.visitor()
-    login = staff.get("/staff/login/")
-    signed = staff.post(
-        "/staff/login/",
-        {**hidden_fields(login.body), "username": "carla", "password": PASSWORD},
-    )
-    assert signed.status == 302, signed.body[:1000]
-    enrol = staff.get(signed.header("location"))
-    assert enrol.status == 200
-    secret = re.search(r'<span class="secret">([^<]+)</span>', enrol.body).group(1)
-    enrolled = staff.post(
-        "/staff/login/enrol/", {**hidden_fields(enrol.body), "token": _totp(secret)}
-    )
-    assert enrolled.status == 200 and "backup" in enrolled.body.lower(), enrolled.body[:1000]
+    staff = _sign_in_and_enrol(site, "carla")
     for path in ("/staff/", "/staff/cases/", f"/staff/cases/{site.reference}/"):
         answer = staff.get(path)
         assert answer.status == 200, (path, answer.status)
@@ -529,6 +514,81 @@ def test_an_intake_a_receipt_code_and_a_staff_sign_in_through_nginx(site):
         opened = staff.get(opened.header("location"))
     assert opened.status == 200 and intake_data()["situation"] in opened.body
     site.staff = staff  # signed in: the database-down test reuses this session
+
+
+def _sign_in_and_enrol(site: Site, username: str) -> Visitor:
+    """A first sign-in through nginx: password, then the authenticator enrolment with a code
+    from the secret the page shows (kept in site.secrets for a later sign-in)."""
+    staff = site.visitor()
+    login = staff.get("/staff/login/")
+    signed = staff.post(
+        "/staff/login/",
+        {**hidden_fields(login.body), "username": username, "password": PASSWORD},
+    )
+    assert signed.status == 302, (username, signed.body[:1000])
+    enrol = staff.get(signed.header("location"))
+    assert enrol.status == 200, (username, enrol.status)
+    secret = re.search(r'<span class="secret">([^<]+)</span>', enrol.body).group(1)
+    site.secrets[username] = secret
+    enrolled = staff.post(
+        "/staff/login/enrol/", {**hidden_fields(enrol.body), "token": _totp(secret)}
+    )
+    assert enrolled.status == 200 and "backup" in enrolled.body.lower(), enrolled.body[:1000]
+    return staff
+
+
+def test_every_page_a_role_may_see_answers_200_through_nginx(site):
+    """The access matrix's 200 cells, through the proxy: each page that a caseworker, a
+    coordinator, an auditor or an administrator may open, with one signed-in session per role
+    (the four walk at once), and every applicant page in every language. The applicant pages
+    are the same for everyone (no session reaches them: tests/security), so the caseworker's
+    session walks them once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.security.pages import APPLICANT_PATTERNS, VISITORS, patterns
+    from tests.security.test_access_matrix import MATRIX
+
+    assert site.reference, "no case: the intake test failed first"
+    started = time.monotonic()
+    script = (
+        "import json; from audit.models import AuditEvent; from accounts.models import User; "
+        "print(json.dumps({'sequence': AuditEvent.objects.order_by('sequence')"
+        ".values_list('sequence', flat=True).first(), "
+        "'user': User.objects.get(username='carla').pk}))"
+    )
+    ids = json.loads(site.manage("shell", "--no-imports", "-c", script).stdout)
+    params = {
+        "reference": site.reference,
+        "sequence": str(ids["sequence"]),
+        "object_id": str(ids["user"]),
+        "id": str(ids["user"]),
+        "app_label": "accounts",
+    }
+    pages = patterns()
+    assert {page.pattern for page in pages} == set(MATRIX), "the access matrix is out of date"
+    applicant_pages = [page for page in pages if page.pattern in APPLICANT_PATTERNS]
+    assert len(applicant_pages) == len(APPLICANT_PATTERNS) >= 6  # two languages or more
+
+    def walk(username: str) -> list[tuple[str, str, int]]:
+        role = STAFF[username]
+        column = VISITORS.index(role)
+        visible = [
+            page
+            for page in pages
+            if MATRIX[page.pattern][column] == "200"
+            and (page.pattern not in APPLICANT_PATTERNS or username == "carla")
+        ]
+        assert visible, role
+        staff = site.staff if username == "carla" else _sign_in_and_enrol(site, username)
+        return [(role, url, staff.get(url).status) for url in (p.url(params) for p in visible)]
+
+    with ThreadPoolExecutor(max_workers=len(STAFF)) as pool:
+        seen = [row for rows in pool.map(walk, STAFF) for row in rows]
+    wrong = [f"{role} {url}: {status}" for role, url, status in seen if status != 200]
+    assert not wrong, "\n".join(wrong)
+    walked = {url for _role, url, _status in seen}
+    assert {page.url(params) for page in applicant_pages} <= walked
+    print(f"walked {len(seen)} pages through nginx in {time.monotonic() - started:.1f} s")
 
 
 def test_the_onion_host_answers_over_plain_http_and_counts_each_circuit(site):
@@ -588,6 +648,26 @@ def test_chromium_sends_the_applicant_form_through_nginx(site, playwright_driver
         with page.expect_navigation():
             page.click("button[type=submit]:has-text('Send my request')")
         assert re.search(r"[0-9]{4}", page.locator("p.receipt").inner_text())
+        assert statics and all(status == 200 for status in statics), statics
+
+        # A staff sign-in in the same browser: password, then the authenticator's code (the
+        # next 30-second step's: the current one may have been spent by the enrolment, and
+        # one step ahead is within the device's tolerance), then the case queue.
+        assert "carla" in site.secrets, "carla never enrolled: the sign-in test failed first"
+        answer = page.goto(f"{base}/staff/login/")
+        assert answer.status == 200
+        page.fill("input[name=username]", "carla")
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.click("button[type=submit]:has-text('Continue')")
+        assert page.url == f"{base}/staff/login/code/", page.url
+        page.fill("input[name=token]", _totp(site.secrets["carla"], time.time() + 30))
+        with page.expect_navigation():
+            page.click("button[type=submit]:has-text('Sign in')")
+        assert page.url == f"{base}/staff/", (page.url, page.content()[:1000])
+        answer = page.goto(f"{base}/staff/cases/")
+        assert answer.status == 200
+        assert page.locator(f"text={site.reference}").count() >= 1, page.content()[:2000]
         assert statics and all(status == 200 for status in statics), statics
     finally:
         browser.close()
