@@ -56,10 +56,6 @@ class QueueFilters:
     unassigned: bool = False
     overdue: bool = False
 
-    @property
-    def only_by_state(self) -> bool:
-        return not (self.urgency or self.mine or self.unassigned or self.overdue)
-
 
 @dataclass(frozen=True)
 class Overdue:

@@ -229,3 +229,17 @@ def test_the_overdue_mark_and_the_overdue_filter_agree_on_every_kind_of_case(set
     filtered = set(Case.objects.filter(rule.condition()).values_list("pk", flat=True))
     assert marked == filtered
     assert 0 < len(marked) < len(rows)  # the grid holds both kinds
+
+
+def test_a_request_that_arrives_after_the_counts_were_kept_is_listed_at_once(carla, settings):
+    from django.core.cache import cache
+
+    settings.QUEUE_COUNTS_SECONDS = 60
+    cache.clear()
+    client = verified_client(carla)
+    first = make_case(urgency="weeks")
+    assert first.reference in client.get("/staff/cases/").content.decode()  # counts kept now
+    urgent = make_case(urgency="now")
+    page = client.get("/staff/cases/").content.decode()
+    assert urgent.reference in page and first.reference in page
+    cache.clear()
