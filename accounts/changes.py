@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.cooling_off import cooling_off_until
 from accounts.models import AccountChange, EnrolmentLink, Role, User
@@ -202,6 +203,7 @@ def _apply(*, change: AccountChange, actor: User | str, now) -> None:
         user.save(update_fields=["password", "admin_changed_at"])
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
         ref = str(user.pk)
         record(action=Action.PASSWORD_RESET, actor=actor, target_type="user", target_ref=ref)
         record(action=Action.STAFF_2FA_RESET, actor=actor, target_type="user", target_ref=ref)
@@ -348,6 +350,7 @@ def link_use(*, token: str, password: str) -> User:
         # Whoever held a factor before the link must enrol again: the person enrols their own.
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
         dropped = vault_staff.personal_key_create(user=user, password=password)
         record(
             action=Action.ENROLMENT_LINK_USED,

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 # (capability, url name, label): the staff menu follows the role table in accounts.roles.
 NAV = [
     ("view_cases", "evacuation_staff:queue", _("Cases")),
+    ("view_cases", "evacuation_staff:notifications", _("Notifications")),
     ("grant_key", "accounts:team", _("Team access")),
     ("view_audit", "audit:events", _("Audit log")),
     ("view_reports", "reports:index", _("Reports")),

@@ -37,6 +37,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "view_audit": frozenset({Role.AUDITOR}),
     "admin_site": frozenset({Role.ADMIN}),
     "view_reports": frozenset({Role.COORDINATOR, Role.AUDITOR}),
+    # The workspace (labels, reply templates, duplicates): evacuation.services.workspace
+    "manage_labels": frozenset({Role.COORDINATOR}),
+    "label_case": CASE_STAFF,
+    "manage_templates": frozenset({Role.COORDINATOR}),
+    "mark_duplicate": CASE_STAFF,
 }
 
 # What each capability lets a person do, in words (the staff home page lists a person's own).
@@ -62,6 +67,10 @@ CAPABILITY_LABELS = {
     "view_audit": pgettext_lazy("capability", "Read the audit log"),
     "admin_site": pgettext_lazy("capability", "Use the administration site"),
     "view_reports": pgettext_lazy("capability", "See the reports"),
+    "manage_labels": pgettext_lazy("capability", "Create, rename and retire labels"),
+    "label_case": pgettext_lazy("capability", "Put labels on cases and take them off"),
+    "manage_templates": pgettext_lazy("capability", "Write and change reply templates"),
+    "mark_duplicate": pgettext_lazy("capability", "Close a request as a duplicate of another"),
 }
 
 

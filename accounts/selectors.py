@@ -8,7 +8,7 @@ from accounts.models import AccountChange, User
 from accounts.roles import CASE_STAFF
 from vault.cases import current_org_key
 from vault.errors import VaultNotInitialised
-from vault.models import OrgKeyGrant, StaffKey
+from vault.models import OrgKeyGrant, StaffKey, StaffKeyBinding
 
 
 def current_key_version() -> int | None:
@@ -32,6 +32,7 @@ def case_staff_with_access(*, version: int | None) -> QuerySet[User]:
         .annotate(
             has_access=grants,
             has_personal_key=Exists(StaffKey.objects.filter(user=OuterRef("pk"))),
+            hardware_bound=Exists(StaffKeyBinding.objects.filter(user=OuterRef("pk"))),
         )
         .order_by("role", "username")
     )

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import Role, User
 from audit.actions import Action
@@ -101,6 +102,7 @@ def second_factor_reset(*, user: User, actor: User) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
         record(
             action=Action.STAFF_2FA_RESET, actor=actor, target_type="user", target_ref=str(user.pk)
         )

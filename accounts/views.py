@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import changes, lockout, selectors, services
+from accounts import changes, keys, lockout, selectors, services
 from accounts.decorators import capability_required
 from accounts.forms import (
     AccountChangeDecisionForm,
@@ -30,14 +30,27 @@ from accounts.forms import (
 )
 from accounts.qr import qr_data_uri
 from accounts.roles import CAPABILITIES, CAPABILITY_LABELS
-from accounts.twofactor import has_second_factor, second_factor_check
+from accounts.twofactor import code_kind, has_second_factor, normalise, second_factor_check
 from audit.actions import Action
 from audit.services import record
 from vault import session as vault_session
+from vault import staff as vault_staff
 from vault.errors import NoPersonalKey, VaultError, VaultLocked
 
 PENDING_TOTP = "accounts.pending_totp"
 SIGN_IN_FAILED = gettext_lazy("That username and password did not work.")
+NO_CASE_DATA_WITHOUT_KEY = gettext_lazy(
+    "You signed in without your security key, so this session cannot open case data. Sign out "
+    "and sign in again with your key to work on cases."
+)
+BOUND_KEY_NEEDED = gettext_lazy(
+    "Your personal key is bound to a security key: only a session signed in with that key "
+    "opens case data."
+)
+KEY_ROLE_TOTP = gettext_lazy(
+    "Your role signs in with a security key, not with the authenticator app. If you have lost "
+    "your key, a backup code signs you in once, but that session cannot open case data."
+)
 SESSION_LOCKED = gettext_lazy(
     "Your session does not hold the key to case data, so you cannot grant access now. "
     "Sign out and sign in again with your password. If you have no access yourself, another "
@@ -74,15 +87,32 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         if user is not None:
+            previous = user.last_login
             login(request, user)
+            _remember_previous_sign_in(request, previous)
             vault_session.unlock_begin(request, user=user, password=password)
             return redirect("accounts:verify" if has_second_factor(user) else "accounts:enrol")
         form.add_error(None, SIGN_IN_FAILED)
     return render(request, "accounts/login.html", {"form": form})
 
 
-def _second_factor_passed(request: HttpRequest, device) -> None:
+PREVIOUS_SIGN_IN = "accounts.previous_sign_in"
+
+
+def _remember_previous_sign_in(request: HttpRequest, previous) -> None:
+    """So that the second step can tell of keys added since (login() moved last_login on)."""
+    request.session[PREVIOUS_SIGN_IN] = previous.isoformat() if previous else ""
+
+
+def _second_factor_passed(request: HttpRequest, device, *, factor: str) -> None:
     otp_login(request, device)
+    second_factor_passed(request, device, factor=factor)
+
+
+def second_factor_passed(request: HttpRequest, device, *, factor: str, prf=None) -> None:
+    """After django-otp's login with `device`: the audit event, what the person must be told,
+    and the vault, unlocked only when this factor may open case data (accounts.keys)."""
+    request.session[keys.FACTOR] = factor
     failures = lockout.failures_since_last_sign_in(request.user)
     record(action=Action.SIGNIN_SUCCEEDED, actor=request.user)
     if failures:
@@ -97,12 +127,37 @@ def _second_factor_passed(request: HttpRequest, device) -> None:
             )
             % {"count": failures},
         )
-    if not vault_session.unlock_complete(request):
-        messages.info(
-            request, _("You have no access to case data yet. A coordinator can grant it.")
-        )
+    if not keys.opens_case_data(request, request.user):
+        vault_session.lock(request)
+        messages.warning(request, NO_CASE_DATA_WITHOUT_KEY)
+    elif not vault_session.unlock_complete(request, prf=prf, keep_personal=factor == "webauthn"):
+        if vault_session.is_hardware_bound_pending(request) or (
+            factor != "webauthn" and vault_staff.bound_credentials(request.user)
+        ):
+            messages.warning(request, BOUND_KEY_NEEDED)
+        else:
+            messages.info(
+                request, _("You have no access to case data yet. A coordinator can grant it.")
+            )
     for change in changes.notices_take(user=request.user):
         messages.info(request, _change_notice(change))
+    for key in _keys_added_since(request):
+        messages.warning(
+            request,
+            _(
+                "A security key “%(name)s” was added to your account on %(when)s. If that was "
+                "not you, tell an administrator at once."
+            )
+            % {"name": key.name, "when": formats.date_format(key.created_at, "DATETIME_FORMAT")},
+        )
+
+
+def _keys_added_since(request: HttpRequest) -> list:
+    previous = request.session.pop(PREVIOUS_SIGN_IN, "")
+    if not previous:
+        return []
+    added = keys.keys_of(request.user)
+    return [key for key in added if key.created_at.isoformat() > previous]
 
 
 def _change_notice(change) -> str:
@@ -128,10 +183,17 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if not has_second_factor(request.user):
         return redirect("accounts:enrol")
     form = SignInCodeForm(request.POST or None)
+    key_only = keys.key_required(request.user) and keys.offers_keys(request)
     if request.method == "POST" and form.is_valid():
-        check = second_factor_check(user=request.user, token=form.cleaned_data["token"])
+        token = form.cleaned_data["token"]
+        if key_only and code_kind(normalise(token)) == "totp":
+            record(action=Action.OTP_FAILED, actor=request.user, data={"method": "totp"})
+            form.add_error("token", KEY_ROLE_TOTP)
+            return render(request, "accounts/verify.html", _verify_context(request, form))
+        check = second_factor_check(user=request.user, token=token)
         if check.device is not None:
-            _second_factor_passed(request, check.device)
+            factor = "backup" if code_kind(normalise(token)) == "backup" else "totp"
+            _second_factor_passed(request, check.device, factor=factor)
             return redirect("accounts:home")
         if check.throttled:
             seconds = check.wait_seconds
@@ -146,7 +208,17 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             )
         else:
             form.add_error("token", _("That code did not work."))
-    return render(request, "accounts/verify.html", {"form": form})
+    return render(request, "accounts/verify.html", _verify_context(request, form))
+
+
+def _verify_context(request: HttpRequest, form) -> dict:
+    user = request.user
+    return {
+        "form": form,
+        "has_key": keys.offers_keys(request) and keys.has_key(user),
+        "key_only": keys.key_required(user) and keys.offers_keys(request),
+        "key_role_text": KEY_ROLE_TOTP,
+    }
 
 
 def _pending_device(request: HttpRequest) -> TOTPDevice:
@@ -165,6 +237,7 @@ def _enrolment_page(request: HttpRequest, device: TOTPDevice, form: CodeForm, re
         "qr": qr_data_uri(device.config_url),
         "secret": b32encode(device.bin_key).decode(),
         "replacing": replacing,
+        "offer_key": not replacing and keys.offers_keys(request) and keys.may_enrol(request),
     }
     return render(request, "accounts/enrol.html", context)
 
@@ -177,7 +250,7 @@ def _confirm_device(request: HttpRequest, *, replacing: bool) -> HttpResponse:
             services.totp_device_confirm(user=request.user, device=device, replacing=replacing)
             del request.session[PENDING_TOTP]
             if not replacing:
-                _second_factor_passed(request, device)
+                _second_factor_passed(request, device, factor="totp")
             codes = services.backup_codes_generate(user=request.user)
             return render(request, "accounts/backup_codes.html", {"codes": codes})
         form.add_error("token", _("That code did not work. Check the time on your phone."))
@@ -188,6 +261,10 @@ def _confirm_device(request: HttpRequest, *, replacing: bool) -> HttpResponse:
 def enrol_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified() or has_second_factor(request.user):
         return redirect("accounts:home" if request.user.is_verified() else "accounts:verify")
+    if keys.key_required(request.user) and keys.offers_keys(request):
+        # TOTP does not sign this role in: its first factor is a security key, and only the
+        # enrolment link's session may add one (accounts.keys.may_enrol).
+        return redirect("accounts:key_enrol" if keys.may_enrol(request) else "accounts:key_needed")
     return _confirm_device(request, replacing=False)
 
 
@@ -227,7 +304,19 @@ def security_view(request: HttpRequest) -> HttpResponse:
         update_session_auth_hash(request, request.user)
         messages.success(request, _("Your password has been changed."))
         return redirect("accounts:security")
-    context = {"confirm_form": confirm_form, "password_form": password_form, "action": action}
+    bound = vault_staff.bound_credentials(request.user)
+    context = {
+        "confirm_form": confirm_form,
+        "password_form": password_form,
+        "action": action,
+        "keys": [
+            {"device": key, "bound": keys.credential_ref(key) in bound}
+            for key in keys.keys_of(request.user)
+        ],
+        "may_enrol": keys.may_enrol(request),
+        "offers_keys": keys.offers_keys(request),
+        "key_required": keys.key_required(request.user),
+    }
     return render(request, "accounts/security.html", context)
 
 
@@ -342,6 +431,10 @@ def enrol_link_view(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("accounts:login")
         login(request, signed_in)
         vault_session.unlock_begin(request, user=signed_in, password=password)
+        request.session[keys.ENROL_LINK] = True
+        if keys.key_required(signed_in) and keys.offers_keys(request):
+            messages.success(request, _("Your password is set. Now add your security key."))
+            return redirect("accounts:key_enrol")
         messages.success(request, _("Your password is set. Now set up your authenticator app."))
         return redirect("accounts:enrol")
     context = {"form": form, "username": link.user.username, "expires_at": link.expires_at}

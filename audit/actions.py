@@ -23,6 +23,10 @@ class Action(models.TextChoices):
     TOTP_REPLACED = "totp.replaced", _("Authenticator replaced")
     BACKUP_CODES_GENERATED = "backup_codes.generated", _("Backup codes generated")
     BACKUP_CODE_USED = "backup_code.used", _("Backup code used")
+    SECURITY_KEY_ENROLLED = "security_key.enrolled", _("Security key enrolled")
+    SECURITY_KEY_REMOVED = "security_key.removed", _("Security key removed")
+    SECURITY_KEY_BOUND = "security_key.bound", _("Personal key bound to a security key")
+    TRIAGE_SHOWN = "triage.shown", _("Triage summaries shown in the queue")
     SIGNOUT = "signout", _("Signed out")
     STAFF_CREATED = "staff.created", _("Staff account created")
     STAFF_ROLE_CHANGED = "staff.role_changed", _("Role changed")
@@ -80,6 +84,30 @@ class Action(models.TextChoices):
     MESSAGE_SENT = "message.sent", _("Message sent")
     FILE_UPLOADED = "file.uploaded", _("File uploaded")
     FILE_DOWNLOADED = "file.downloaded", _("File downloaded")
+    # Follow-ups and check-ins (evacuation.services.followups): dates and counts, no content
+    FOLLOWUP_SET = "followup.set", _("Follow-up date set")
+    FOLLOWUP_DONE = "followup.done", _("Follow-up done")
+    FOLLOWUP_DISMISSED = "followup.dismissed", _("Follow-up dismissed")
+    CHECKINS_SET = "checkins.set", _("Check-in schedule set")
+    CHECKINS_STOPPED = "checkins.stopped", _("Check-in schedule stopped")
+    CHECKIN_RECORDED = "checkin.recorded", _("Applicant checked in as safe")
+    # The workspace (evacuation.services.workspace): labels, reply templates, duplicates
+    LABEL_CREATED = "label.created", _("Label created")
+    LABEL_RENAMED = "label.renamed", _("Label renamed")
+    LABEL_RETIRED = "label.retired", _("Label retired")
+    LABEL_RESTORED = "label.restored", _("Label put back in use")
+    CASE_LABEL_ADDED = "case.label_added", _("Label put on the case")
+    CASE_LABEL_REMOVED = "case.label_removed", _("Label taken off the case")
+    TEMPLATE_CREATED = "reply_template.created", _("Reply template created")
+    TEMPLATE_CHANGED = "reply_template.changed", _("Reply template changed")
+    TEMPLATE_RETIRED = "reply_template.retired", _("Reply template retired")
+    TEMPLATE_RESTORED = "reply_template.restored", _("Reply template put back in use")
+    CASE_MARKED_DUPLICATE = "case.marked_duplicate", _("Closed as a duplicate")
+    CASE_DUPLICATE_LINKED = "case.duplicate_linked", _("A duplicate was linked to this case")
+    # Staff notifications (evacuation.notifications): preferences, and each mail sent
+    NOTICE_PREFERENCE_CHANGED = "notice.preference_changed", _("Notification preference changed")
+    NOTICE_ON_CALL_CHANGED = "notice.on_call_changed", _("On-call duty changed")
+    NOTICE_SENT = "notice.sent", _("Notification e-mail sent")
     # Reports (reports/): frozen aggregate figures for a closed period, e.g. "2026-Q3"
     REPORT_GENERATED = "report.generated", _("Report generated")
     REPORT_EXPORTED = "report.exported", _("Report exported")
@@ -95,6 +123,10 @@ ALLOWED_DATA: dict[str, frozenset[str]] = {
     Action.TOTP_REPLACED: frozenset(),
     Action.BACKUP_CODES_GENERATED: frozenset({"count"}),
     Action.BACKUP_CODE_USED: frozenset({"remaining"}),
+    Action.SECURITY_KEY_ENROLLED: frozenset({"keys", "prf", "via"}),
+    Action.SECURITY_KEY_REMOVED: frozenset({"keys", "bound"}),
+    Action.SECURITY_KEY_BOUND: frozenset({"keys"}),
+    Action.TRIAGE_SHOWN: frozenset({"count", "references"}),
     Action.SIGNOUT: frozenset(),
     Action.STAFF_CREATED: frozenset({"role", "via"}),
     Action.STAFF_ROLE_CHANGED: frozenset({"old_role", "new_role"}),
@@ -137,7 +169,7 @@ ALLOWED_DATA: dict[str, frozenset[str]] = {
     Action.FUNDING_PROPOSED: frozenset({"amount", "currency", "purpose"}),
     Action.FUNDING_APPROVED: frozenset({"amount", "currency", "purpose"}),
     Action.FUNDING_CANCELLED: frozenset({"reason"}),
-    Action.CASE_RELOCATED: frozenset({"region"}),
+    Action.CASE_RELOCATED: frozenset({"region", "followups_due"}),
     Action.CASE_WITHDRAWN: frozenset({"by"}),
     Action.CASE_ASSIGNED: frozenset({"assignee"}),
     Action.CASE_NOTE_ADDED: frozenset(),
@@ -152,6 +184,31 @@ ALLOWED_DATA: dict[str, frozenset[str]] = {
     Action.MESSAGE_SENT: frozenset({"direction"}),
     Action.FILE_UPLOADED: frozenset({"direction", "kind", "size_kib"}),
     Action.FILE_DOWNLOADED: frozenset({"kind"}),
+    Action.FOLLOWUP_SET: frozenset({"kind", "due_on"}),
+    Action.FOLLOWUP_DONE: frozenset({"kind", "due_on"}),
+    Action.FOLLOWUP_DISMISSED: frozenset({"kind", "due_on"}),
+    Action.CHECKINS_SET: frozenset({"every_days"}),
+    Action.CHECKINS_STOPPED: frozenset(),
+    Action.CHECKIN_RECORDED: frozenset({"checkins"}),
+    # label: the label's name (staff-written words for the state of the work, never about the
+    # person); old_name: before a rename. languages: the codes a template has a text in.
+    Action.LABEL_CREATED: frozenset({"label"}),
+    Action.LABEL_RENAMED: frozenset({"label", "old_name"}),
+    Action.LABEL_RETIRED: frozenset({"label"}),
+    Action.LABEL_RESTORED: frozenset({"label"}),
+    Action.CASE_LABEL_ADDED: frozenset({"label"}),
+    Action.CASE_LABEL_REMOVED: frozenset({"label"}),
+    Action.TEMPLATE_CREATED: frozenset({"languages"}),
+    Action.TEMPLATE_CHANGED: frozenset({"languages"}),
+    Action.TEMPLATE_RETIRED: frozenset(),
+    Action.TEMPLATE_RESTORED: frozenset(),
+    # original / duplicate: the other case's reference (staff pages only)
+    Action.CASE_MARKED_DUPLICATE: frozenset({"original"}),
+    Action.CASE_DUPLICATE_LINKED: frozenset({"duplicate"}),
+    # The target is the staff member (user id); kinds: the notice kinds the mail covered (codes).
+    Action.NOTICE_PREFERENCE_CHANGED: frozenset({"mode", "language"}),
+    Action.NOTICE_ON_CALL_CHANGED: frozenset({"on_call"}),
+    Action.NOTICE_SENT: frozenset({"kinds", "digest"}),
     Action.REPORT_GENERATED: frozenset({"period"}),
     Action.REPORT_EXPORTED: frozenset({"period", "format"}),
 }

@@ -19,6 +19,8 @@ from audit.models import ActorKind, AuditEvent, ChainHead
 TARGET_TYPES = frozenset({"", "case", "user", "audit", "vault"})
 NAMED_ACTORS = frozenset({ActorKind.APPLICANT, ActorKind.SYSTEM, ActorKind.ANONYMOUS})
 MAX_VALUE_LENGTH = 128
+# A few keys carry a list of case references ("EV-ABCD-EF,..."): a queue page's worth.
+LONG_VALUES = {"references": 600}
 MAX_REF_LENGTH = 64
 
 
@@ -120,5 +122,5 @@ def _check(*, action: str, target_type: str, target_ref: str, data: dict) -> Non
             continue
         if not isinstance(value, str):
             raise ValueError(f"Data value for {key!r} must be a string, number, boolean or None.")
-        if len(value) > MAX_VALUE_LENGTH or not value.isprintable():
+        if len(value) > LONG_VALUES.get(key, MAX_VALUE_LENGTH) or not value.isprintable():
             raise ValueError(f"Data value for {key!r} is too long or holds control characters.")

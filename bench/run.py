@@ -301,7 +301,64 @@ async def _queue_latencies(port: int, user, rounds: int, concurrency: int) -> di
     return found
 
 
+async def _triage_latencies(port: int, holder, other, rounds: int) -> dict:
+    """One client each: the caseworker who holds the organisation key (the queue shows triage
+    summaries, one audit event a page), the same role without a grant (the same queue without
+    them) and the bare page, interleaved so that all three meet the same machine."""
+    with_key = await browser_sign_in(port, holder)
+    without = await browser_sign_in(port, other)
+    steps = (
+        (with_key, "/staff/cases/", "with summaries"),
+        (without, "/staff/cases/", "without summaries"),
+        (with_key, "/staff/", "bare"),
+    )
+    found = {label: LoadResult(label=label, concurrency=1) for _b, _p, label in steps}
+    start = time.perf_counter()
+    for round_ in range(rounds + 5):
+        order = steps if round_ % 2 == 0 else steps[::-1]
+        for browser, path, label in order:
+            began = time.perf_counter()
+            try:
+                response = await browser.get(path)
+                problem = None if response.status == 200 else f"status {response.status}"
+            except HTTPError as exc:
+                problem = f"transport: {exc}"
+            if round_ < 5:
+                continue
+            if problem is None:
+                found[label].latencies.append(time.perf_counter() - began)
+            else:
+                found[label].errors[problem] += 1
+    for result in found.values():
+        result.wall_s = time.perf_counter() - start
+    await with_key.close()
+    await without.close()
+    return found
+
+
+def _triage_counts(user) -> tuple[int, int, bool]:
+    """Queries of the queue with summaries at page 1 and 2, and whether summaries were shown."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import seed
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.post("/staff/login/", {"username": user.username, "password": seed.STAFF_PASSWORD})
+    client.post("/staff/login/code/", {"token": seed.totp_now(user)})
+    counts = []
+    shown = False
+    for path in ("/staff/cases/", "/staff/cases/?page=2"):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        counts.append(len(captured.captured_queries))
+        shown = shown or 'class="triage"' in response.content.decode()
+    return counts[0], counts[1], shown
+
+
 def bench_queue(ctx: Context) -> str:
+    from accounts.models import User
     from bench import seed
 
     size = 5_000 if ctx.args.quick else 100_000
@@ -321,6 +378,8 @@ def bench_queue(ctx: Context) -> str:
 
     total = Case.objects.count()
     big = _query_counts(ctx.user)
+    other = User.objects.get(username="bench_no_grant")
+    triage_counts = _triage_counts(ctx.user)
     server = infra.server_start(ctx.env, name="gunicorn-queue")
     try:
         runs = {}
@@ -328,6 +387,7 @@ def bench_queue(ctx: Context) -> str:
             runs[concurrency] = asyncio.run(
                 _queue_latencies(server.port, ctx.user, rounds, concurrency)
             )
+        triage_run = asyncio.run(_triage_latencies(server.port, ctx.user, other, rounds))
     finally:
         server.stop()
     rows = []
@@ -384,6 +444,62 @@ def bench_queue(ctx: Context) -> str:
     )
     body += f"\nSlowest query of the queue at {total:,} cases (DEBUG-less timing, in-process): "
     body += f"`{big['slowest /staff/cases/']}`\n"
+    shown, without, bare = (
+        triage_run["with summaries"],
+        triage_run["without summaries"],
+        triage_run["bare"],
+    )
+    extra = shown.pct(95) - without.pct(95)
+    body += (
+        "\n**Triage summaries (issue 19 item 1).** Every seeded case carries a summary sealed "
+        "to the triage key. One client each, interleaved in the same run: the caseworker who "
+        "holds the organisation key (the queue opens the triage key once and each row's summary, "
+        "and records one `triage.shown` event naming the references), the same role without a "
+        "grant (the same queue, no summaries) and the bare page. Goal: p95 <= 10 ms above the "
+        "queue without them and <= 2.5 x the bare page; query count constant.\n\n"
+    )
+    body += results.table(
+        [
+            "page",
+            "ok / errors",
+            "p50 ms",
+            "p95 ms",
+            "p95 above the queue without summaries",
+            "p95 ratio to the bare page",
+        ],
+        [
+            [
+                "queue with summaries",
+                f"{shown.ok} / {shown.error_count}",
+                _ms(shown.pct(50)),
+                _ms(shown.pct(95)),
+                f"**{_ms(extra)} ms** ({'<= 10' if extra <= 10 else '**> 10**'})",
+                f"**{shown.pct(95) / bare.pct(95):.2f}**",
+            ],
+            [
+                "queue without summaries",
+                f"{without.ok} / {without.error_count}",
+                _ms(without.pct(50)),
+                _ms(without.pct(95)),
+                "",
+                f"{without.pct(95) / bare.pct(95):.2f}",
+            ],
+            [
+                "bare `/staff/`",
+                f"{bare.ok} / {bare.error_count}",
+                _ms(bare.pct(50)),
+                _ms(bare.pct(95)),
+                "",
+                "1.00",
+            ],
+        ],
+    )
+    first, second, were_shown = triage_counts
+    body += (
+        f"\nQueries of the queue with summaries: page 1 {first}, page 2 {second} "
+        f"({'constant' if first == second else '**NOT constant**'}); summaries shown: "
+        f"{'yes' if were_shown else '**NO**'}.\n"
+    )
     return body
 
 

@@ -147,6 +147,15 @@ def staff_and_vault(work: Path):
             actor="system",
         )
         TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    # The same role without a grant: the same queue, without triage summaries (bench queue).
+    if not User.objects.filter(username="bench_no_grant").exists():
+        other = staff_create(
+            username="bench_no_grant",
+            role=Role.CASEWORKER,
+            password=STAFF_PASSWORD,
+            actor="system",
+        )
+        TOTPDevice.objects.create(user=other, name="authenticator", confirmed=True)
     if not vault_is_initialised():
         secret = vault_init(grantees=[user]).recovery_secret
         path = work / "recovery_secret"
@@ -173,18 +182,31 @@ def totp_now(user) -> str:
 _SEAL: dict = {}
 
 
-def _seal_init(public_bytes: bytes) -> None:
+def _seal_init(public_bytes: bytes, triage_public: bytes | None) -> None:
     from vault import crypto
 
     _SEAL["public"] = crypto.public_key_load(public_bytes)
+    _SEAL["triage"] = crypto.public_key_load(triage_public) if triage_public else None
 
 
-def _seal_chunk(count: int) -> list[tuple[str, bytes, bytes]]:
-    """(uid, sealed DEK, encrypted payload) for `count` new cases."""
+TRIAGE_SAMPLE = {
+    "region_now": "central_asia",
+    "help_needed": ["transport", "visa"],
+    "party_size": 2,
+    "children": "no",
+    "preferred_language": "ru",
+    "referred": "yes",
+}
+
+
+def _seal_chunk(count: int) -> list[tuple[str, bytes, bytes, bytes]]:
+    """(uid, sealed DEK, encrypted payload, sealed triage summary) for `count` new cases."""
     from vault import crypto
     from vault.cases import CaseCipher, case_dek_info
+    from vault.triage import summary_seal
 
     out = []
+    summary = json.dumps(TRIAGE_SAMPLE, separators=(",", ":"), sort_keys=True).encode()
     for i in range(count):
         uid = str(uuid.uuid4())
         dek = crypto.random_key()
@@ -192,7 +214,8 @@ def _seal_chunk(count: int) -> list[tuple[str, bytes, bytes]]:
         payload = json.dumps(
             {"v": 1, "name": f"Bench applicant {i}", "situation": "x" * 400, "party_size": 2}
         ).encode()
-        out.append((uid, sealed, CaseCipher(uid, dek).encrypt("intake", payload)))
+        triage = summary_seal(uid, summary, public=_SEAL["triage"]) if _SEAL["triage"] else b""
+        out.append((uid, sealed, CaseCipher(uid, dek).encrypt("intake", payload), triage))
     return out
 
 
@@ -205,6 +228,7 @@ def cases_seed_to(total: int, *, chunk: int = 2000, workers: int | None = None) 
     from evacuation.models.case import URGENCY_PRIORITY
     from vault.cases import current_org_key
     from vault.models import CaseKey
+    from vault.triage import public_key as triage_public_key
 
     existing = Case.objects.count()
     missing = total - existing
@@ -221,10 +245,11 @@ def cases_seed_to(total: int, *, chunk: int = 2000, workers: int | None = None) 
     sizes = [min(chunk, missing - i) for i in range(0, missing, chunk)]
     bar = tqdm(total=missing, unit="case", desc="cases (HPKE-sealed keys)", leave=False)
     connection.close()  # forked workers must not share the parent's socket
-    with context.Pool(workers, _seal_init, (bytes(org_key.public_key),)) as pool:
+    init = (bytes(org_key.public_key), triage_public_key())
+    with context.Pool(workers, _seal_init, init) as pool:
         for sealed_chunk in pool.imap(_seal_chunk, sizes):
             cases, keys = [], []
-            for uid, sealed, payload in sealed_chunk:
+            for uid, sealed, payload, triage in sealed_chunk:
                 while True:
                     chars = "".join(rng.choice(REFERENCE_ALPHABET) for _ in range(6))
                     reference = f"EV-{chars[:4]}-{chars[4:]}"
@@ -242,6 +267,7 @@ def cases_seed_to(total: int, *, chunk: int = 2000, workers: int | None = None) 
                         # Case.save() derives it; bulk_create skips save(), so set it here.
                         priority=URGENCY_PRIORITY[urgency],
                         payload=payload,
+                        triage=triage,
                         created_at=created,
                         last_applicant_activity_on=created.date(),
                     )

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "csp",
     "core",
@@ -59,6 +60,9 @@ INSTALLED_APPS = [
     "accounts",
     "evacuation",
     "reports",
+    # Staff notifications are sent by a worker (`manage.py db_worker`), outside the request.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +217,28 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 if HTTPS_REDIRECT:
     SILENCED_SYSTEM_CHECKS += ["security.W008"]
 AXES_RESET_ON_SUCCESS = True
+
+# Security keys and passkeys (django-otp-webauthn's models and the `webauthn` library; our own
+# script, static/staff/webauthn.js, so that the PRF output reaches the vault: accounts/keys.py).
+# A credential is bound to one relying-party ID: the clearnet host, and the onion host only if
+# WEBAUTHN_ONION_RP_ID names it (Tor Browser ships with WebAuthn turned off; README).
+WEBAUTHN_RP_ID = env_str(
+    "WEBAUTHN_RP_ID", ALLOWED_HOSTS[0] if PRODUCTION and ALLOWED_HOSTS else "localhost"
+)
+WEBAUTHN_ONION_RP_ID = env_str("WEBAUTHN_ONION_RP_ID", "")
+# The roles that must sign in with a security key (TOTP no longer does for them; a backup code
+# does, once, but opens no case data). Production: every role that can hold an organisation-key
+# grant (accounts.roles.CAPABILITIES["open_case"]). "none" turns the policy off.
+WEBAUTHN_REQUIRED_ROLES = env_list(
+    "WEBAUTHN_REQUIRED_ROLES", ["caseworker", "coordinator"] if PRODUCTION else ["none"]
+)
+OTP_WEBAUTHN_RP_ID_CALLABLE = "accounts.keys.rp_id"
+OTP_WEBAUTHN_RP_NAME = "Safe Passage"
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.keys.Helper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# django-otp-webauthn's check wants a list; accounts.keys.Helper accepts the origin the request
+# came to, when its host is the relying-party ID (the browser signs the origin it was on).
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"https://{WEBAUTHN_RP_ID}"]
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # Every failure is logged (AccessFailureLog): the notice at sign-in counts them.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
@@ -366,6 +392,39 @@ QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.wikipedia.org/")
 ORGANISATION_NAME = env_str("ORGANISATION_NAME", "")
 ORGANISATION_URL = env_str("ORGANISATION_URL", "")
 ONION_ADDRESS = env_str("ONION_ADDRESS", "")
+
+# Staff notifications (evacuation.notifications): e-mail that says only that something needs
+# attention, with a link to SITE_URL/staff/. Pages only queue the sending (django-tasks, its
+# database backend); the worker (`manage.py db_worker`, its own unit) sends, and
+# `manage.py notify_sweep` (a timer, every few minutes) finds what waits and sends what is due,
+# again, so a mail server that was down loses nothing.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+SITE_URL = env_str("SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL and ALLOWED_HOSTS:
+    SITE_URL = f"https://{ALLOWED_HOSTS[0]}"
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Safe Passage <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Usernames always on call (besides those a coordinator puts on call on the notifications page):
+# told when an urgent request has waited NOTIFY_URGENT_AFTER_MINUTES with nobody on it.
+NOTIFY_ON_CALL = env_list("NOTIFY_ON_CALL", [])
+NOTIFY_URGENT_AFTER_MINUTES = env_int("NOTIFY_URGENT_AFTER_MINUTES", 60)
+# A travelling applicant's check-in counts as missed this long after it was due.
+CHECKIN_GRACE_HOURS = env_int("CHECKIN_GRACE_HOURS", 12)
+# The daily digest goes at or after this hour (UTC), once a day.
+NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 7)
 
 # core.logs.configure applies LOGGING and then puts core.logs.RedactFilter (case references,
 # receipt codes and locators masked, in messages and tracebacks) on every handler there is.

@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 
 from accounts.admin_site import admin_site
 from core import health
+from evacuation.staff import home_views
 
 urlpatterns = [
     # Health: the public probe ("ok" or 503) and the full check for a monitor on this machine.
@@ -12,6 +13,10 @@ urlpatterns = [
     path("health/", health.full, name="health"),
     # The staff pages' language switch (a POST with Django's CSRF check; staff have a session).
     path("i18n/setlang/", set_language, name="set_language"),
+    # The staff home page is the working day (evacuation), ahead of accounts' own "" route so
+    # that reverse("accounts:home") still names /staff/ and resolves here (accounts may not
+    # import evacuation).
+    path("staff/", home_views.home_view),
     path("staff/", include("accounts.urls")),
     path("staff/cases/", include("evacuation.staff.urls")),
     path("audit/", include("audit.urls")),

@@ -14,7 +14,8 @@ Where things go (each can be moved; --root DIR moves them all under DIR, for a t
                                purge); keys/ (the audit key pair); heads.jsonl (the signed heads
                                an auditor exported: the operator puts it there)
   /var/lib/safe-passage/       web/ (the web app's), signer/ (the signer's state: its last head)
-  /etc/systemd/system/         NAME-web, NAME-signer, NAME-{purge,prune,verify,health}.timer,
+  /etc/systemd/system/         NAME-web, NAME-signer, NAME-worker (notification mail),
+                               NAME-{purge,prune,verify,health,notify}.timer,
                                NAME-failure@ (OnFailure= of every unit)
   /etc/nginx/                  sites-available/NAME.conf (+ sites-enabled), snippets/NAME-proxy.conf
   /etc/tor/torrc.d/NAME.conf   the onion service; its key in /var/lib/tor/NAME/
@@ -77,10 +78,16 @@ UNITS = {
     "verify.timer": "verify.timer",
     "health.service": "health.service",
     "health.timer": "health.timer",
+    "worker.service": "worker.service",
+    "notify.service": "notify.service",
+    "notify.timer": "notify.timer",
     "failure@.service": "failure@.service",
 }
 STARTED = ["web.service", "signer.service", "purge.timer", "prune.timer", "verify.timer"]
 STARTED += ["health.timer"]
+# Staff notifications: the worker sends what pages queue; the timer sweeps every 5 minutes.
+STARTED += ["worker.service", "notify.timer"]
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 SAFE_VALUE = re.compile(r"^[A-Za-z0-9_./:@%+=,*~-]*$")
 
 
@@ -716,6 +723,10 @@ class Installer:
             "HARDENING": (TEMPLATES / "hardening.conf").read_text().strip(),
             # The services speak to the database and nothing else: on one machine, loopback only.
             "IP_POLICY": "IPAddressDeny=any\nIPAddressAllow=localhost" if local else "",
+            # The notification senders also speak to the mail server (EMAIL_HOST in web.env).
+            "MAIL_IP_POLICY": "IPAddressDeny=any\nIPAddressAllow=localhost"
+            if local and self.web_env.get("EMAIL_HOST", "localhost") in LOOPBACK_NAMES
+            else "",
             "MORE_PRUNING": f"ExecStart={self.at.venv}/bin/python manage.py prune_signin_log"
             if (self.at.app / "accounts/management/commands/prune_signin_log.py").exists()
             else "",
@@ -804,7 +815,8 @@ class Installer:
             say("  not started (--no-start, or systemd is not PID 1). With systemd:")
             say("    systemctl daemon-reload && systemctl enable --now " + " ".join(units))
             if self.args.upgrade:
-                say(f"    systemctl restart {self.at.unit('web')} {self.at.unit('signer')}")
+                restart = " ".join(self.at.unit(name) for name in ("web", "signer", "worker"))
+                say(f"    systemctl restart {restart}")
             say("    nginx -t && systemctl reload nginx; systemctl restart tor")
             return
         run(["systemctl", "daemon-reload"])
@@ -816,6 +828,7 @@ class Installer:
                     "restart",
                     self.at.unit("web.service"),
                     self.at.unit("signer.service"),
+                    self.at.unit("worker.service"),
                 ]
             )
         run(["nginx", "-t"])

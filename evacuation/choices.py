@@ -157,6 +157,36 @@ class Region(models.TextChoices):
     OTHER = "other", _("Elsewhere")
 
 
+# Each language named in itself, so a person finds theirs whatever the page is in now.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "ru": "Русский",
+    "uk": "Українська",
+    "ka": "ქართული",
+    "hy": "Հայերեն",
+    "az": "Azərbaycanca",
+    "kk": "Қазақша",
+    "ky": "Кыргызча",
+    "uz": "Oʻzbekcha",  # noqa: RUF001 (U+02BB, the letter of Uzbek Latin script)
+    "tg": "Тоҷикӣ",
+}
+
+
+class RegionNow(models.TextChoices):
+    """Where the applicant is now, for triage: a region, never a country or a city."""
+
+    CAUCASUS = "caucasus", _("South Caucasus")
+    CENTRAL_ASIA = "central_asia", _("Central Asia")
+    EASTERN_EUROPE = "eastern_europe", _("Eastern Europe")
+    RUSSIA = "russia", _("Russia")
+    OTHER = "other", _("Elsewhere")
+
+
+class YesNo(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+
+
 class HoldReason(models.TextChoices):
     LEGAL_PROCEEDINGS = "legal_proceedings", _("Legal proceedings under way")
     ONGOING_SUPPORT = "ongoing_support", _("Support still going on")

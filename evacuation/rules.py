@@ -16,6 +16,12 @@ decides on what the applicant wrote) needs the person's own opening of the case,
 in their signed-in session: the caller says whether there is one (`opened=`, from the session's
 StaffKeys), and the vault itself unwraps a case key only for an opened case.
 
+The one declared exception (`TRIAGE`): the coarse triage summary each request carries (region,
+help needed, people, children, language, referral: fixed lists, no free text), sealed to the
+organisation-wide triage key rather than to the case key. The queue shows it to those who may
+open cases (`may_see_triage`) without an opening, and each queue page that shows summaries is
+one audit event naming the references shown (evacuation/services/triage.py), never the content.
+
 The limits of what may be asked for (the funding cap, its currencies) live here too.
 """
 
@@ -102,6 +108,14 @@ class Refusal:
 NOT_NOW = Refusal(TransitionNotAllowed, "the case is not in a state for this")
 NOT_YOU = Refusal(PermissionDenied)
 
+TRIAGE = "triage"  # the exception above, by name
+
+
+def may_see_triage(user) -> bool:
+    """Whether `user` may see triage summaries in the queue: who may open cases."""
+    return user.may("open_case")
+
+
 ON_CONTENT = frozenset(
     {
         "assess",
@@ -112,6 +126,7 @@ ON_CONTENT = frozenset(
         "upload",
         "download",
         "issue_new_code",
+        "mark_duplicate",  # deciding that two requests are the same person's
     }
 )
 
@@ -263,6 +278,13 @@ def _cancel_new_code(case, user, pending) -> Refusal | None:
     return None if asked or staff_may(user, "confirm_code_replacement") else NOT_YOU
 
 
+def _mark_duplicate(case, user, pending) -> Refusal | None:
+    """Closes the case as a duplicate (the decline transition, reason "duplicate")."""
+    if not staff_may(user, "mark_duplicate"):
+        return NOT_YOU
+    return None if can_proceed(case.decline) else NOT_NOW
+
+
 RULES: dict[str, Callable[..., Refusal | None]] = {
     "take": _take,
     "assess": _transition("assess", may_assess),
@@ -279,6 +301,8 @@ RULES: dict[str, Callable[..., Refusal | None]] = {
     "confirm_new_code": _confirm_new_code,
     "issue_new_code": _issue_new_code,
     "cancel_new_code": _cancel_new_code,
+    "mark_duplicate": _mark_duplicate,
+    "label": _role("label_case"),  # labels name the state of the work: whatever the state
     # Not action forms, but asked the same way by pages and services:
     "open": _role("open_case"),
     "message": _role("message_applicant"),

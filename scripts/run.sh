@@ -12,6 +12,12 @@ $PY manage.py seed_demo
 # The audit signer runs beside the web server, as in production (where it is its own user).
 $PY manage.py audit_signer --interval 10 &
 signer=$!
-trap 'kill "$signer" 2>/dev/null || true' EXIT INT TERM
+# The notification worker sends what pages queue (in development the mail is printed here:
+# EMAIL_BACKEND is the console); the sweep, every minute, sends what came with time.
+$PY manage.py db_worker --no-reload --interval 2 &
+worker=$!
+(while sleep 60; do $PY manage.py notify_sweep --verbosity 0 || true; done) &
+sweeper=$!
+trap 'kill "$signer" "$worker" "$sweeper" 2>/dev/null || true' EXIT INT TERM
 echo "Serving on http://127.0.0.1:8000  (Ctrl-C stops)"
 .venv/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --no-control-socket --access-logfile /dev/null

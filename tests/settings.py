@@ -31,3 +31,7 @@ if not PRODUCTION:
 
     # The queue's per-state counts are never reused between requests: tests see every change.
     QUEUE_COUNTS_SECONDS = env_int("QUEUE_COUNTS_SECONDS", 0)
+
+    # Tasks are queued and not run, unless a test runs them (the notification tests run the
+    # worker, `db_worker`, on the database backend).
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

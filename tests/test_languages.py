@@ -111,7 +111,15 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         classes = (attributes.get("class") or "").split()
-        skip = tag in self.SKIP or "lang-switch" in classes or "secret" in classes
+        # Text marked as being in a language of its own (a language named in itself) is meant to
+        # be the same on every page.
+        in_its_own_language = tag != "html" and bool(attributes.get("lang"))
+        skip = (
+            tag in self.SKIP
+            or "lang-switch" in classes
+            or "secret" in classes
+            or in_its_own_language
+        )
         for name in ("alt", "title", "aria-label", "placeholder"):
             if attributes.get(name):
                 self.parts.append(attributes[name])

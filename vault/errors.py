@@ -31,6 +31,15 @@ class WrongPassword(VaultError):
     """The password does not unwrap the personal key (raised by staff.personal_key_open)."""
 
 
+class HardwareBound(VaultError):
+    """The personal key is bound to security keys: the password alone does not open it."""
+
+
+class LastBinding(VaultError):
+    """The last bound security key cannot go while this session does not hold the personal key
+    (it would be lost), or while the person's role must use a security key."""
+
+
 class WrongCode(VaultError):
     """The receipt code is wrong, or no such case exists (deliberately indistinguishable)."""
 

@@ -100,9 +100,62 @@ class StaffKey(models.Model):
     argon2_lanes = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The input every security key of this person evaluates its PRF on (not secret). Once one key
+    # is bound (StaffKeyBinding), `wrapped_private` is empty: the password alone opens nothing.
+    prf_salt = models.BinaryField(default=b"")
 
     def __str__(self) -> str:
         return f"personal key of user {self.user_id}"
+
+
+class TriageKey(models.Model):
+    """The organisation-wide triage key's public half: every intake seals its coarse triage
+    summary to it. Its private half exists only as `TriageSeal` rows, one sealed to each live
+    organisation key version, so whoever holds the organisation key holds it (vault.triage)."""
+
+    public_key = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="vault_one_triage_key")
+        ]
+
+    def __str__(self) -> str:
+        return "triage key"
+
+
+class TriageSeal(models.Model):
+    org_key = models.OneToOneField(
+        OrgKey,
+        to_field="version",
+        db_column="org_version",
+        on_delete=models.CASCADE,
+        related_name="triage_seal",
+    )
+    sealed = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"triage seal of v{self.org_key_id}"
+
+
+class StaffKeyBinding(models.Model):
+    """The personal private key bound to one security key: sealed (HPKE) to a key pair that only
+    that key's PRF output derives, then wrapped under Argon2id(password) with StaffKey's salt.
+    Opening it needs the password and the key; a password change re-wraps the outer layer."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vault_bindings"
+    )
+    # The WebAuthn credential's id, as SHA-256 hex (what django-otp-webauthn keys it by).
+    credential = models.CharField(max_length=64, unique=True)
+    public_key = models.BinaryField()
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"binding of user {self.user_id}'s key"
 
 
 class CaseKey(models.Model):

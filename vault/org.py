@@ -28,7 +28,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.bulk import update_by_pk
-from vault import crypto
+from vault import crypto, triage
 from vault.cases import (
     CaseCipher,
     CaseRekey,
@@ -56,6 +56,7 @@ from vault.models import (
     RecoveryKey,
     RecoverySeal,
     StaffKey,
+    TriageSeal,
 )
 from vault.staff import grant_info
 
@@ -149,6 +150,7 @@ def vault_init(*, grantees: Iterable = ()) -> VaultInit:
                 fingerprint=crypto.fingerprint(recovery.public_bytes),
             )
             org = _org_key_add(version=1, recovery_public=recovery.public_bytes, holders=())
+            triage.ensure({1: org.private_bytes})
             granted = []
             for user in grantees:
                 _grant(user, {1: org.private_bytes}, via="init")
@@ -289,11 +291,15 @@ def rotation_start(
         ]
         try:
             with transaction.atomic():
-                _org_key_add(
+                new = _org_key_add(
                     version=old.version + 1,
                     recovery_public=bytes(recovery.public_key),
                     holders=holders,
                 )
+                # The triage key stays the same; the new version holds it too.
+                triage_pair = triage.private_key(org_keys)
+                if triage_pair is not None:
+                    triage.reseal(triage_pair, version=old.version + 1, public=new.public_bytes)
                 if on_start is not None:
                     on_start(Rotation(old_versions=[old.version], new_version=old.version + 1))
             created = True
@@ -555,6 +561,7 @@ def rotation_finish(
             return False
         OrgKeyGrant.objects.filter(org_key_id__in=rotation.old_versions).delete()
         RecoverySeal.objects.filter(org_key_id__in=rotation.old_versions).delete()
+        TriageSeal.objects.filter(org_key_id__in=rotation.old_versions).delete()
         OrgKey.objects.filter(version__in=rotation.old_versions).update(destroyed_at=timezone.now())
         rotation.finished = True
         if on_finish is not None:

@@ -29,6 +29,7 @@ from vault.cases import CaseCipher, case_cipher_from_org_key, current_org_key
 from vault.errors import (
     CaseKeyMissing,
     DecryptionFailed,
+    HardwareBound,
     NoGrant,
     NoPersonalKey,
     NotOpened,
@@ -37,7 +38,19 @@ from vault.errors import (
     WrongPassword,
 )
 from vault.models import CaseKey, OrgKeyGrant
-from vault.staff import grant_info, personal_key_new, personal_key_open, personal_key_refresh
+from vault.staff import (
+    binding_add,
+    binding_open,
+    binding_remove,
+    bindings_unwrap,
+    grant_info,
+    personal_key_new,
+    personal_key_open,
+    personal_key_refresh,
+)
+from vault.triage import TriageReader
+from vault.triage import ensure as triage_ensure
+from vault.triage import private_key as triage_private_key
 
 SESSION_KEY = "vault"
 NEW_KEY_ATTR = "_vault_new_cookie_key"
@@ -46,6 +59,10 @@ FORGET_ATTR = "_vault_forget_cookie"
 
 def _personal_ad(user_pk) -> bytes:
     return f"safe-passage|session|personal|user|{user_pk}".encode()
+
+
+def _bound_ad(user_pk, credential: str) -> bytes:
+    return f"safe-passage|session|bound|user|{user_pk}|{credential}".encode()
 
 
 def _org_ad(version: int, user_pk) -> bytes:
@@ -106,42 +123,87 @@ def unlock_begin(request: HttpRequest, *, user, password: str) -> bool:
     set outside the vault): a new personal key was made and the user's grants were dropped."""
     lock(request)
     intact = True
+    bound: dict[str, bytes] = {}
+    keypair = None
     try:
         keypair = personal_key_open(user=user, password=password)
         personal_key_refresh(user=user, keypair=keypair, password=password)
     except NoPersonalKey:
         keypair = personal_key_new(user=user, password=password)
+    except HardwareBound:
+        try:
+            bound = bindings_unwrap(user=user, password=password)
+        except WrongPassword:
+            keypair = personal_key_new(user=user, password=password)
+            intact = False
     except WrongPassword:
         keypair = personal_key_new(user=user, password=password)
         intact = False
     key = crypto.random_key()
     setattr(request, NEW_KEY_ATTR, key)
     setattr(request, FORGET_ATTR, False)
-    request.session[SESSION_KEY] = {
-        "user": str(user.pk),
-        "pending": _b64(crypto.aead_encrypt(key, keypair.private_bytes, ad=_personal_ad(user.pk))),
-    }
+    data: dict = {"user": str(user.pk)}
+    if keypair is not None:
+        data["pending"] = _b64(
+            crypto.aead_encrypt(key, keypair.private_bytes, ad=_personal_ad(user.pk))
+        )
+    else:
+        # Bound to security keys: what the password opened is sealed to each key's PRF, and
+        # only the key used at the second step opens its copy (`unlock_complete(prf=...)`).
+        data["pending_bound"] = {
+            credential: _b64(crypto.aead_encrypt(key, blob, ad=_bound_ad(user.pk, credential)))
+            for credential, blob in bound.items()
+        }
+    request.session[SESSION_KEY] = data
     return intact
 
 
-def unlock_complete(request: HttpRequest) -> bool:
+def is_hardware_bound_pending(request: HttpRequest) -> bool:
+    """Whether this session's password step found the personal key bound to security keys."""
+    session = getattr(request, "session", None)
+    data = session.get(SESSION_KEY) if session is not None else None
+    return isinstance(data, dict) and "pending_bound" in data
+
+
+def _pending_personal(request: HttpRequest, data: dict, key: bytes, prf) -> crypto.KeyPair | None:
+    user_pk = request.user.pk
+    try:
+        if "pending" in data:
+            raw = crypto.aead_decrypt(key, _unb64(data["pending"]), ad=_personal_ad(user_pk))
+            return crypto.keypair_from_private_bytes(raw)
+        if prf is None or prf[0] not in data.get("pending_bound", {}):
+            return None
+        credential, output = prf
+        inner = crypto.aead_decrypt(
+            key, _unb64(data["pending_bound"][credential]), ad=_bound_ad(user_pk, credential)
+        )
+        return binding_open(user_pk=user_pk, credential=credential, inner=inner, prf_output=output)
+    except (DecryptionFailed, ValueError):
+        return None
+
+
+def unlock_complete(
+    request: HttpRequest, *, prf: tuple[str, bytes] | None = None, keep_personal: bool = False
+) -> bool:
     """Call after the second factor passed. Opens the user's grants with the personal key held
-    since `unlock_begin`, keeps the organisation key(s) under K and drops the personal key.
-    Returns True when the current organisation key is now open, False otherwise (no grant,
-    vault not initialised, cookie missing): the session then holds no key at all."""
+    since `unlock_begin` (for a hardware-bound person: the copy of the security key used, with
+    its PRF output, `prf=(credential, output)`), keeps the organisation key(s) under K and drops
+    the personal key, unless `keep_personal` (a session that signed in with a security key keeps
+    it, so that it can bind another key: `key_bind`). Returns True when the current organisation
+    key is now open, False otherwise (no grant, vault not initialised, cookie missing, signed in
+    without the bound key): the session then holds no organisation key, and no key at all
+    unless it keeps the personal one."""
     data = _vault_data(request)
     key = _cookie_key(request)
-    if data is not None and key is not None and "pending" not in data and "org" in data:
+    pending = {"pending", "pending_bound"}
+    if data is not None and key is not None and not pending & data.keys() and "org" in data:
         return staff_keys(request).is_unlocked()  # called twice: the first call did the work
-    if data is None or "pending" not in data or key is None:
+    if data is None or not pending & data.keys() or key is None:
         lock(request)
         return False
     user_pk = request.user.pk
-    try:
-        personal = crypto.keypair_from_private_bytes(
-            crypto.aead_decrypt(key, _unb64(data["pending"]), ad=_personal_ad(user_pk))
-        )
-    except (DecryptionFailed, ValueError):
+    personal = _pending_personal(request, data, key, prf)
+    if personal is None:
         lock(request)
         return False
     org: dict[str, str] = {}
@@ -161,11 +223,56 @@ def unlock_complete(request: HttpRequest) -> bool:
         current = current_org_key().version
     except VaultNotInitialised:
         current = None
-    if not org:
+    if not org and not keep_personal:
         lock(request)
         return False
-    request.session[SESSION_KEY] = {"user": str(user_pk), "org": org}
+    data = {"user": str(user_pk), "org": org}
+    if keep_personal:
+        data["personal"] = _b64(
+            crypto.aead_encrypt(key, personal.private_bytes, ad=_personal_ad(user_pk))
+        )
+    request.session[SESSION_KEY] = data
     return str(current) in org
+
+
+def _session_personal(request: HttpRequest) -> bytes | None:
+    """The personal private key this session holds (unlocked, or between the two sign-in steps
+    for a person whose key is not bound yet), or None."""
+    session = getattr(request, "session", None)
+    user = getattr(request, "user", None)
+    data = session.get(SESSION_KEY) if session is not None else None
+    key = _cookie_key(request)
+    if not isinstance(data, dict) or user is None or data.get("user") != str(user.pk) or not key:
+        return None
+    blob = data.get("personal") or data.get("pending")
+    if not blob:
+        return None
+    try:
+        return crypto.aead_decrypt(key, _unb64(blob), ad=_personal_ad(user.pk))
+    except (DecryptionFailed, ValueError):
+        return None
+
+
+def key_bind(request: HttpRequest, *, user, password: str, credential: str, prf_output: bytes):
+    """Binds the personal key to a security key just enrolled or used (see vault.staff)."""
+    binding_add(
+        user=user,
+        password=password,
+        credential=credential,
+        prf_output=prf_output,
+        private_bytes=_session_personal(request),
+    )
+
+
+def key_unbind(request: HttpRequest, *, user, password: str, credential: str, keep_one: bool):
+    """Unbinds a security key about to be removed; see vault.staff.binding_remove."""
+    return binding_remove(
+        user=user,
+        credential=credential,
+        password=password,
+        private_bytes=_session_personal(request),
+        keep_one=keep_one,
+    )
 
 
 @dataclass(frozen=True, repr=False)
@@ -206,6 +313,17 @@ class StaffKeys:
             if raw is not None:
                 keys[int(version)] = raw
         return keys
+
+    def triage_reader(self) -> TriageReader | None:
+        """What opens the queue's triage summaries, or None (locked; no grant). The first
+        session that holds the organisation key makes the triage key (vault.triage)."""
+        keys = self.org_keys()
+        if not keys:
+            return None
+        private = triage_private_key(keys)
+        if private is None and triage_ensure(keys):
+            private = triage_private_key(keys)
+        return TriageReader(private) if private is not None else None
 
     def is_unlocked(self) -> bool:
         """Whether this session opens cases sealed to the current organisation key."""

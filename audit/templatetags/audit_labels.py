@@ -75,6 +75,28 @@ KEYS = {
     "size_kib": _("Size (KiB)"),
     "period": _("Period"),
     "change": _("Account change number"),
+    "references": _("References shown"),
+    # Security keys (accounts.keys)
+    "keys": _("Security keys on the account"),
+    "prf": _("Can bind the personal key"),
+    "bound": _("The personal key was bound to it"),
+    # The workspace (evacuation.services.workspace)
+    "label": _("Label"),
+    "old_name": _("Previous name"),
+    "languages": _("Languages"),
+    "original": _("Duplicate of"),
+    "duplicate": _("Duplicate"),
+    # Follow-ups and check-ins (evacuation.services.followups)
+    "due_on": _("Follow-up day"),
+    "followups_due": _("Follow-ups on"),
+    "every_days": _("Check-in every (days)"),
+    "checkins": _("Check-ins so far"),
+    # Staff notifications (evacuation.notifications)
+    "mode": _("Told"),
+    "language": _("Language of the e-mail"),
+    "on_call": _("On call"),
+    "kinds": _("What it was about"),
+    "digest": _("Daily digest"),
 }
 STATES = {
     "received": _("Received"),
@@ -179,10 +201,13 @@ VALUES: dict[str, dict] = {
         "session": _("The team access page"),
         "init": _("Setting up the vault"),
         "recovery": _("The recovery secret"),
+        "enrolment_link": _("An enrolment link"),
+        "key_session": _("A session signed in with a security key"),
     },
     "method": {
         "totp": _("Authenticator app"),
         "backup": _("Backup code"),
+        "webauthn": _("Security key"),
         "code": _("Code"),
         "throttled": _("Too many tries"),
     },
@@ -201,6 +226,12 @@ VALUES: dict[str, dict] = {
         "asked": _("The applicant asked for deletion"),
     },
     "direction": DIRECTIONS,
+    # evacuation.models.NoticeMode, repeated
+    "mode": {
+        "immediately": _("Immediately"),
+        "digest": _("Once a day, in a digest"),
+        "off": _("Never"),
+    },
 }
 # "reason" means something else for each action.
 REASONS: dict[str, dict] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.validators import EmailValidator
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
@@ -12,11 +13,21 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from evacuation.choices import ContactMethod, HelpNeeded, TravelDocuments, Urgency
+from evacuation.choices import (
+    LANGUAGE_NAMES,
+    ContactMethod,
+    HelpNeeded,
+    RegionNow,
+    TravelDocuments,
+    Urgency,
+    YesNo,
+)
 from evacuation.models import MESSAGE_MAX_LENGTH
 from vault.receipts import ReceiptMalformed, ReceiptTypo, receipt_parse
 
 PARTY_SIZE_MAX = 20
+# The languages the applicant pages offer, each named in itself (settings.LANGUAGES).
+LANGUAGE_CHOICES = [(code, LANGUAGE_NAMES.get(code, code)) for code, _name in settings.LANGUAGES]
 
 
 def _required(message) -> dict:
@@ -95,6 +106,32 @@ class IntakeForm(forms.Form):
         choices=HelpNeeded.choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages=_required(_("Please choose at least one kind of help.")),
+    )
+    # Triage (issue 19): coarse answers from fixed lists, sealed apart so that the queue can
+    # show them without opening the case (vault.triage); each may be left unanswered.
+    region_now = forms.ChoiceField(
+        label=_("Where are you now?"),  # regions only: never a country or a city
+        choices=RegionNow.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    children = forms.ChoiceField(
+        label=_("Are there children among the people who would travel?"),
+        choices=YesNo.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("In which language should we write to you?"),
+        choices=[("", "—"), *LANGUAGE_CHOICES],
+        required=False,
+    )
+    preferred_language.choices_named_in_themselves = True
+    referred = forms.ChoiceField(
+        label=_("Did a partner organisation send you to us?"),
+        choices=YesNo.choices,
+        widget=forms.RadioSelect,
+        required=False,
     )
     voucher = forms.CharField(
         label=_("A person or organisation who can vouch for you (optional)"),
@@ -197,6 +234,20 @@ def widget_html(field: forms.BoundField) -> SafeString:
     if field.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", field.auto_id)
     context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    if isinstance(widget, forms.Select):
+        chosen = {str(v) for v in context["value"]}
+        named_in_itself = getattr(field.field, "choices_named_in_themselves", False)
+        options = "".join(
+            f'<option value="{conditional_escape(str(value))}"'
+            + (f' lang="{conditional_escape(str(value))}"' if named_in_itself and value else "")
+            + (" selected" if str(value) in chosen else "")
+            + f">{conditional_escape(label)}</option>"
+            for value, label in field.field.choices
+        )
+        return mark_safe(  # noqa: S308 (every part is escaped)
+            f'<select name="{conditional_escape(context["name"])}"'
+            f"{_attrs_html(context['attrs'])}>{options}</select>"
+        )
     if isinstance(widget, forms.Textarea):
         value = context["value"]
         return mark_safe(  # noqa: S308 (every part is escaped above or ours)
@@ -238,9 +289,18 @@ def field_block(field: forms.BoundField) -> SafeString:
             if part
         )
         described = f' aria-describedby="{described}"' if described else ""
+        # Languages are each named in themselves, so each label says which language it is in.
+        named_in_itself = getattr(field.field, "choices_named_in_themselves", False)
         choices = "".join(
             f'<label for="{conditional_escape(choice.id_for_label)}">'
-            f"{_input_html(choice.data)} {conditional_escape(choice.choice_label)}</label>"
+            f"{_input_html(choice.data)} "
+            + (
+                f'<span lang="{conditional_escape(choice.data["value"])}">'
+                f"{conditional_escape(choice.choice_label)}</span>"
+                if named_in_itself
+                else conditional_escape(choice.choice_label)
+            )
+            + "</label>"
             for choice in field
         )
         inner = (
@@ -262,6 +322,10 @@ _CHOICE_LABELS = {
     "contact_method": dict(ContactMethod.choices),
     "travel_documents": dict(TravelDocuments.choices),
     "help_needed": dict(HelpNeeded.choices),
+    "region_now": dict(RegionNow.choices),
+    "children": dict(YesNo.choices),
+    "preferred_language": dict(LANGUAGE_CHOICES),
+    "referred": dict(YesNo.choices),
 }
 
 
@@ -273,6 +337,8 @@ def intake_answers(intake: dict[str, Any]) -> list[tuple[str, str]]:
         if name == "consent" or name not in intake:
             continue
         value = intake[name]
+        if value in (None, "", []) and not field.required:
+            continue  # an optional question left unanswered: nothing to read back
         labels = _CHOICE_LABELS.get(name)
         if labels and isinstance(value, list):
             value = "; ".join(str(labels.get(v, v)) for v in value)

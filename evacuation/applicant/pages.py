@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.tokens import token_issue
 from core.translations import translation_unreviewed
 from evacuation.applicant.forms import ReceiptCodeForm
-from evacuation.choices import State
+from evacuation.choices import LANGUAGE_NAMES, State
 from vault.capabilities import CAPABILITY_SECONDS
 
 # How long a form may stay open before it must be loaded again. A request takes time to write;
@@ -22,19 +22,6 @@ from vault.capabilities import CAPABILITY_SECONDS
 INTAKE_FORM_AGE = timedelta(hours=12)
 LOOKUP_FORM_AGE = timedelta(hours=12)
 STATUS_FORM_AGE = timedelta(seconds=CAPABILITY_SECONDS)
-# Each language named in itself, so a person finds theirs whatever the page is in now.
-LANGUAGE_NAMES = {
-    "en": "English",
-    "ru": "Русский",
-    "uk": "Українська",
-    "ka": "ქართული",
-    "hy": "Հայերեն",
-    "az": "Azərbaycanca",
-    "kk": "Қазақша",
-    "ky": "Кыргызча",
-    "uz": "Oʻzbekcha",  # noqa: RUF001 (U+02BB, the letter of Uzbek Latin script)
-    "tg": "Тоҷикӣ",
-}
 
 # One message for a wrong, unknown or deleted code: it must not tell them apart.
 CODE_NOT_FOUND = _(

@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods
@@ -57,7 +58,7 @@ from evacuation.applicant.pages import (
 from evacuation.files import transfer
 from evacuation.models import Attachment, Case
 from evacuation.selectors.thread import case_additions, case_files, case_intake, case_thread
-from evacuation.services import correspondence, intake, integrity, retention
+from evacuation.services import correspondence, followups, intake, integrity, retention
 from evacuation.services.casework import case_withdraw
 from vault import cases as vault_cases
 from vault.capabilities import (
@@ -84,7 +85,9 @@ KEPT_ON_HOLD = _(
 # A lost answer (a Tor timeout) must not lose the code: whoever holds the form may see it again
 # for this long, until they say they have written it down.
 RECEIPT_AGAIN_FOR = timedelta(minutes=10)
-WRITES = ("message", "add", "upload", "withdraw", "withdraw_delete")
+CHECKED_IN = _("Thank you. We have noted that you are safe.")
+CHECKED_IN_BEFORE = _("This check-in was already noted. Thank you: we know you are safe.")
+WRITES = ("message", "add", "upload", "withdraw", "withdraw_delete", "checkin")
 
 
 @applicant_view
@@ -275,6 +278,8 @@ def _with_capability(request: HttpRequest) -> HttpResponse:
     spent = token_spend(token, f"status:{step}", max_age=STATUS_FORM_AGE)
     if spent is not Token.FRESH:
         note = ALREADY_SENT if spent is Token.SPENT else FORM_TOO_OLD
+        if step == "checkin" and spent is Token.SPENT:
+            note = CHECKED_IN_BEFORE
         return _status_page(request, case, cipher, {"write_note": note})
     outcome = _write(request, case, cipher, step)
     if "write_error" in outcome:
@@ -291,6 +296,12 @@ def _write(request: HttpRequest, case: Case, cipher: CaseCipher, step: str) -> d
         if step == "withdraw":
             case_withdraw(case=case, actor=rules.APPLICANT)
             return {"written": _("Your request has been withdrawn.")}
+        if step == "checkin":
+            try:
+                followups.checkin_record(case=case)
+            except ValidationError as exc:  # stopped, or no longer in transit: nothing noted
+                return {"write_note": " ".join(exc.messages)}
+            return {"checked_in": CHECKED_IN}
         if step == "withdraw_delete":
             if retention.case_delete_now(case=case):
                 retention.storage_scrub()
@@ -355,6 +366,11 @@ def _status_page(
     }
     if context.get("draft_for") == "add" and not case.is_purged:
         context["switch_form"] = "status_add"
+    checkin = followups.checkin_running(case)
+    if checkin is not None:  # a funded case in transit: the "I am safe" button
+        context["checkin"] = checkin
+        context["checkin_late"] = checkin.due_at < timezone.now()
+        context["checkin_token"] = token_issue("status:checkin")
     if not case.is_purged:
         context["answers"] = intake_answers(case_intake(case=case, cipher=cipher))
         context["additions"] = case_additions(case=case, cipher=cipher)

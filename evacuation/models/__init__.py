@@ -10,6 +10,19 @@ from evacuation.models.correspondence import (
     Direction,
     Message,
 )
+from evacuation.models.followups import (
+    CheckinSchedule,
+    FollowUp,
+    FollowUpKind,
+    FollowUpOutcome,
+)
+from evacuation.models.notifications import (
+    Notice,
+    NoticeMode,
+    NoticePreference,
+    NoticeStatus,
+)
+from evacuation.models.workspace import CaseLabel, DuplicateLink, Label, ReplyTemplate
 
 __all__ = [
     "CLOSED_STATES",
@@ -21,12 +34,24 @@ __all__ = [
     "Addition",
     "Attachment",
     "Case",
+    "CaseLabel",
+    "CheckinSchedule",
     "CodeReplacement",
     "Direction",
+    "DuplicateLink",
+    "FollowUp",
+    "FollowUpKind",
+    "FollowUpOutcome",
     "FundingProposal",
+    "Label",
     "Message",
     "Note",
+    "Notice",
+    "NoticeMode",
+    "NoticePreference",
+    "NoticeStatus",
     "ProposalStatus",
+    "ReplyTemplate",
     "State",
     "reference_new",
 ]

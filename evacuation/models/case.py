@@ -79,6 +79,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     last_applicant_activity_on = models.DateField(default=timezone.localdate)
     # CaseCipher.encrypt("seen", ...): how many replies the applicant has seen; empty once purged.
     seen = models.BinaryField(default=b"", editable=False)
+    # The coarse triage summary, sealed to the organisation-wide triage key (vault.triage): the
+    # queue shows it without opening the case (evacuation/rules.py: TRIAGE). b"" when none.
+    triage = models.BinaryField(default=b"", editable=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -25,6 +25,7 @@ from evacuation.choices import FundingPurpose, Urgency
 from evacuation.models import (
     OPEN_STATES,
     Case,
+    CaseLabel,
     Direction,
     FundingProposal,
     Message,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 QUEUE_PAGE_SIZE = 50
 QUEUE_COLUMNS = (
+    "id",
     "reference",
     "state",
     "urgency",
@@ -46,6 +48,7 @@ QUEUE_COLUMNS = (
     "assignee__username",
     "has_unread",
 )
+TRIAGE_COLUMNS = ("uid", "triage")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,9 @@ class QueueFilters:
     mine: bool = False
     unassigned: bool = False
     overdue: bool = False
+    reference: str = ""  # as stored ("EV-ABCD-EF"): that case, in whatever state
+    label: int | None = None  # a Label's id
+    assignee: int | None = None  # a staff user's id
 
 
 @dataclass(frozen=True)
@@ -105,11 +111,16 @@ def _unread_from_applicant() -> Exists:
     )
 
 
-def cases_for_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet:
-    """Open cases by default, most urgent first and, within an urgency, longest waiting first."""
+def cases_for_queue(
+    *, user: User, filters: QueueFilters | None = None, triage: bool = False
+) -> QuerySet:
+    """Open cases by default, most urgent first and, within an urgency, longest waiting first.
+    `triage`: each row carries its uid and sealed triage summary too (selectors.triage)."""
     filters = filters or QueueFilters()
     cases = Case.objects.all()
-    if filters.state == "open":
+    if filters.reference:  # looked for by its reference: found whatever its state
+        cases = cases.filter(reference=filters.reference)
+    elif filters.state == "open":
         cases = cases.filter(state__in=OPEN_STATES)
     elif filters.state in State.values:
         cases = cases.filter(state=filters.state)
@@ -121,10 +132,17 @@ def cases_for_queue(*, user: User, filters: QueueFilters | None = None) -> Query
         cases = cases.filter(assignee__isnull=True)
     if filters.overdue:
         cases = cases.filter(Overdue.at().condition())
+    if filters.label is not None:
+        cases = cases.filter(
+            Exists(CaseLabel.objects.filter(case=OuterRef("pk"), label_id=filters.label))
+        )
+    if filters.assignee is not None:
+        cases = cases.filter(assignee_id=filters.assignee)
     return (
         cases.annotate(has_unread=_unread_from_applicant())
         .order_by("priority", "created_at", "pk")
-        .values(*QUEUE_COLUMNS)  # plain rows: the page shows 50 of them and nothing else
+        # plain rows: the page shows 50 of them and nothing else
+        .values(*QUEUE_COLUMNS, *(TRIAGE_COLUMNS if triage else ()))
     )
 
 
@@ -162,10 +180,20 @@ class QueueRow(TypedDict):
     assignee: str
     overdue: bool
     unread: bool
+    labels: list[str]
+    triage: Any  # selectors.triage.TriageSummary, or None (not shown to this person)
 
 
-def queue_rows(cases: Iterable[dict[str, Any]]) -> list[QueueRow]:
-    """The page's rows as plain words, so the template only prints them (it is the hot loop)."""
+def queue_rows(
+    cases: Iterable[dict[str, Any]],
+    labels: Mapping[int, list[str]] | None = None,
+    triage: Mapping[int, Any] | None = None,
+) -> list[QueueRow]:
+    """The page's rows as plain words, so the template only prints them (it is the hot loop).
+    `labels`: each case's label names by its id (selectors.workspace.labels_for_rows);
+    `triage`: each case's triage summary by its id (selectors.triage.summaries)."""
+    labels = labels or {}
+    triage = triage or {}
     states = {value: str(label) for value, label in State.choices}
     urgencies = {value: str(label) for value, label in Urgency.choices}
     case_url = reverse("evacuation_staff:case", args=["REFERENCE"]).replace("REFERENCE", "{}")
@@ -184,6 +212,8 @@ def queue_rows(cases: Iterable[dict[str, Any]]) -> list[QueueRow]:
             assignee=case["assignee__username"] or "",
             overdue=overdue.applies(case),
             unread=case["has_unread"],
+            labels=labels.get(case["id"], []),
+            triage=triage.get(case["id"]),
         )
         for case in cases
     ]

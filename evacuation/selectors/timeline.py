@@ -127,4 +127,10 @@ def _event_details(action: str, data: dict[str, Any], names: dict[int, str]) -> 
         return _("to %(name)s") % {"name": names.get(assignee, "#" + str(assignee))}
     if action == Action.MESSAGE_SENT:
         return label(Direction, data.get("direction"))
+    if action in (Action.CASE_LABEL_ADDED, Action.CASE_LABEL_REMOVED):
+        return str(data.get("label") or "")
+    if action == Action.CASE_MARKED_DUPLICATE:
+        return str(data.get("original") or "")
+    if action == Action.CASE_DUPLICATE_LINKED:
+        return str(data.get("duplicate") or "")
     return ""

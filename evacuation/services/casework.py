@@ -41,7 +41,7 @@ from evacuation.choices import (
     VerifiedBy,
 )
 from evacuation.models import NOTE_MAX_LENGTH, Case, FundingProposal, Note, ProposalStatus
-from evacuation.services import integrity
+from evacuation.services import followups, integrity
 from evacuation.services.events import case_event
 from vault.errors import VaultError
 
@@ -291,7 +291,17 @@ def case_confirm_relocation(
         locked.relocated_on = relocated_on
         locked.relocation_region = region
         _touched(locked, now, state_changed=True)
-        case_event(locked, Action.CASE_RELOCATED, actor=actor, data={"region": region})
+        # Follow-ups at 30 and 90 days, and the end of the check-ins, in this same transaction
+        # and on the relocation's own event.
+        due = followups.followups_after_relocation(
+            case=locked, actor=actor, relocated_on=relocated_on
+        )
+        case_event(
+            locked,
+            Action.CASE_RELOCATED,
+            actor=actor,
+            data={"region": region, "followups_due": ",".join(f.due_on.isoformat() for f in due)},
+        )
     return locked
 
 

@@ -20,6 +20,7 @@ from audit.actions import Action
 from evacuation import rules
 from evacuation.files import sandbox, sanitise
 from evacuation.models import MESSAGE_MAX_LENGTH, Addition, Attachment, Case, Direction, Message
+from evacuation.notifications import kinds as notifications
 from evacuation.selectors.thread import FileRow, file_row
 from evacuation.services import integrity
 from evacuation.services.events import case_event
@@ -97,6 +98,8 @@ def _message_add(*, case: Case, cipher: CaseCipher, actor, text: str) -> Message
         message.save()
         Case.objects.filter(pk=case.pk).update(**stamp)
         case_event(case, Action.MESSAGE_SENT, actor=actor, data={"direction": direction})
+        if actor == rules.APPLICANT:
+            notifications.applicant_wrote(case, f"message:{message.pk}")
     return message
 
 
@@ -132,6 +135,8 @@ def attachment_add(*, case: Case, cipher: CaseCipher, actor, data: bytes) -> Att
                 "size_kib": -(-cleaned.size // 1024),
             },
         )
+        if actor == rules.APPLICANT:
+            notifications.applicant_wrote(case, f"file:{attachment.pk}")
     return attachment
 
 
@@ -165,6 +170,7 @@ def addition_from_applicant(*, case: Case, cipher: CaseCipher, text: str) -> Add
         addition.save()
         Case.objects.filter(pk=case.pk).update(**stamp)
         case_event(case, Action.CASE_ADDED_TO, actor=rules.APPLICANT)
+        notifications.applicant_wrote(case, f"addition:{addition.pk}")
     return addition
 
 

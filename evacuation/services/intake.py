@@ -14,6 +14,7 @@ from evacuation.models import PAYLOAD_PURPOSE, Case, reference_new
 from evacuation.services import integrity
 from evacuation.services.events import case_event
 from vault import cases as vault_cases
+from vault import triage as vault_triage
 from vault.receipts import ReceiptCode
 
 PAYLOAD_VERSION = 1
@@ -29,7 +30,25 @@ PAYLOAD_FIELDS = (
     "travel_documents",
     "help_needed",
     "voucher",
+    "region_now",
+    "children",
+    "preferred_language",
+    "referred",
 )
+# The triage summary (vault.triage): coarse answers from fixed lists, never free text.
+TRIAGE_FIELDS = (
+    "region_now",
+    "help_needed",
+    "party_size",
+    "children",
+    "preferred_language",
+    "referred",
+)
+
+
+def triage_summary(form_data: dict[str, Any]) -> bytes:
+    summary = {name: form_data.get(name) or None for name in TRIAGE_FIELDS}
+    return json.dumps(summary, separators=(",", ":"), sort_keys=True).encode()
 
 
 @sensitive_variables()
@@ -45,6 +64,7 @@ def case_submit(*, form_data: dict[str, Any]) -> tuple[Case, ReceiptCode]:
             uid=uid,
             urgency=form_data["urgency"],
             payload=cipher.encrypt(PAYLOAD_PURPOSE, plaintext),
+            triage=vault_triage.summary_seal(str(uid), triage_summary(form_data)),
         )
         _save_with_fresh_reference(case)
         data = {"urgency": case.urgency, **integrity.made(case.payload, cipher)}

@@ -7,7 +7,8 @@ dates, urgency and the codes staff chose) is what statistics need and holds noth
 
 Rules (settings): cases that ended (relocated, declined, withdrawn) more than RETENTION_DAYS ago,
 and requests still `received` with no staff action for UNTOUCHED_DAYS. Never purged: a case a
-coordinator put on hold, and a case whose applicant wrote in the last RECENT_MESSAGE_DAYS. An
+coordinator put on hold, a case with an open follow-up (until it is done or dismissed), and a
+case whose applicant wrote in the last RECENT_MESSAGE_DAYS. An
 applicant may ask for everything to go at once: then only a hold keeps it, until released.
 """
 
@@ -35,6 +36,8 @@ from evacuation.models import (
     Attachment,
     Case,
     Direction,
+    FollowUp,
+    FollowUpOutcome,
     Message,
     Note,
     State,
@@ -65,6 +68,8 @@ def deletion_date(case: Case) -> date | None:
         due = since + timedelta(days=settings.UNTOUCHED_DAYS)
     else:
         return None
+    if FollowUp.objects.filter(case=case, outcome=FollowUpOutcome.OPEN).exists():
+        return None  # kept until the follow-up is done or dismissed
     wrote = case.messages.filter(direction=Direction.FROM_APPLICANT).aggregate(
         last=Max("created_at")
     )["last"]
@@ -87,10 +92,13 @@ def retention_due(now: datetime | None = None) -> QuerySet[Case]:
             created_at__gte=now - timedelta(days=settings.RECENT_MESSAGE_DAYS),
         )
     )
+    # An open follow-up (evacuation.models.followups) keeps the case until it is done or
+    # dismissed; only a coordinator's hold stands against the applicant's own request.
+    followed_up = Exists(FollowUp.objects.filter(case=OuterRef("pk"), outcome=FollowUpOutcome.OPEN))
     asked = Q(delete_requested_at__isnull=False)
     return (
         Case.objects.annotate(since=Coalesce("last_staff_action_at", "created_at"))
-        .filter(((ended | untouched) & ~wrote_recently) | asked)
+        .filter(((ended | untouched) & ~wrote_recently & ~followed_up) | asked)
         .filter(purged_at__isnull=True, hold_reason="")
         .only("id", "uid", "reference", "state", "state_changed_at", "created_at")
         .order_by("pk")
@@ -139,7 +147,9 @@ def case_shred(locked: Case, *, rule: str) -> None:
     vault_cases.case_keys_shred(case_uid=str(locked.uid))
     now = timezone.now()
     # updated_at moves too: a staff form drawn before the purge is refused as stale.
-    Case.objects.filter(pk=locked.pk).update(payload=b"", seen=b"", purged_at=now, updated_at=now)
+    Case.objects.filter(pk=locked.pk).update(
+        payload=b"", seen=b"", triage=b"", purged_at=now, updated_at=now
+    )
     case_event(
         locked,
         Action.CASE_PURGED,

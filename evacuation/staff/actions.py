@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from evacuation.services import casework, receipts
+from evacuation.services import casework, receipts, workspace
 from evacuation.staff import forms
 
 if TYPE_CHECKING:
@@ -232,6 +232,33 @@ ACTIONS: tuple[StaffAction, ...] = (
         _("Cancel it"),
         _("Cancelled. The applicant's code is unchanged."),
         danger=True,
+    ),
+    # The workspace (evacuation.services.workspace).
+    StaffAction(
+        "label",
+        "labels",
+        "label",
+        forms.LabelCaseForm,
+        lambda call: workspace.case_labels_set(
+            **call.common, labels=[label.pk for label in call.data["labels"]]
+        ),
+        _("Labels"),
+        _("Save the labels"),
+        _("The labels are saved."),
+    ),
+    StaffAction(
+        "mark_duplicate",
+        "duplicate",
+        "mark_duplicate",
+        forms.MarkDuplicateForm,
+        lambda call: workspace.case_mark_duplicate(
+            **call.common, keys=call.keys, original=call.data["original"]
+        ),
+        _("Close as a duplicate"),
+        _("Close as a duplicate"),
+        _("Closed as a duplicate and linked. Tell the applicant which request goes on."),
+        danger=True,
+        keeps="original",
     ),
 )
 BY_NAME = {action.name: action for action in ACTIONS}

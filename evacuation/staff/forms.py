@@ -26,7 +26,9 @@ from evacuation.choices import (
     Urgency,
     VerifiedBy,
 )
-from evacuation.models import MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH, State
+from evacuation.models import MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH, Label, State
+from evacuation.models.workspace import LABEL_MAX_LENGTH, TEMPLATE_NAME_MAX_LENGTH
+from evacuation.selectors import workspace as workspace_selectors
 from evacuation.selectors.case_page import assignable_staff
 
 
@@ -300,3 +302,155 @@ class QueueFilterForm(forms.Form):
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     unassigned = forms.BooleanField(label=_("Unassigned"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    # Find: a reference (any state; the other filters are then left aside), a label, a person.
+    q = forms.CharField(
+        label=_("Reference"),
+        required=False,
+        max_length=40,
+        error_messages={"max_length": _("A reference looks like EV-ABCD-EF.")},
+    )
+    label = forms.ModelChoiceField(
+        label=_("Label"),
+        queryset=Label.objects.none(),
+        required=False,
+        empty_label=_("Any label"),
+        error_messages={"invalid_choice": _("That label does not exist (any more).")},
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assigned to"),
+        queryset=None,
+        required=False,
+        empty_label=_("Anyone"),
+        error_messages={"invalid_choice": _("Choose a person from the list.")},
+    )
+
+    def __init__(self, *args, labels=None, people=None, **kwargs) -> None:
+        """`labels` and `people`: the lists the page already read (one query each)."""
+        super().__init__(*args, **kwargs)
+        label_field = self.fields["label"]
+        label_field.queryset = Label.objects.all()
+        if labels is not None:
+            label_field.choices = [("", label_field.empty_label)] + [
+                (
+                    str(label.pk),
+                    _("%(name)s (retired)") % {"name": label.name}
+                    if label.is_retired
+                    else label.name,
+                )
+                for label in labels
+            ]
+        assignee_field = self.fields["assignee"]
+        assignee_field.queryset = assignable_staff()
+        if people is not None:
+            assignee_field.choices = [("", assignee_field.empty_label)] + [
+                (str(person.pk), person.username) for person in people
+            ]
+
+    def clean_q(self) -> str:
+        typed = self.cleaned_data["q"].strip()
+        if not typed:
+            return ""
+        reference = workspace_selectors.reference_typed(typed)
+        if reference is None:
+            raise forms.ValidationError(
+                _("A reference looks like EV-ABCD-EF (dashes and capitals are optional).")
+            )
+        return reference
+
+
+# --- the workspace: labels, reply templates, duplicates ------------------------------------------
+
+
+class LabelCaseForm(CaseSeenForm):
+    """The labels on a case: every label in use, those on the case ticked."""
+
+    labels = forms.ModelMultipleChoiceField(
+        label=_("Tick the labels this case should carry"),
+        queryset=Label.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "For the state of the work only, never facts about the person: all staff see them."
+        ),
+        error_messages={
+            "invalid_choice": _("Choose labels from the list; one of them was retired."),
+            "invalid_pk_value": _("Choose labels from the list; one of them was retired."),
+        },
+    )
+
+    def __init__(self, *args, case=None, **kwargs) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        field = self.fields["labels"]
+        field.queryset = Label.objects.filter(retired_at__isnull=True)
+        # Read once for the page (the field would read its queryset again to draw the boxes).
+        field.choices = [(label.pk, label.name) for label in workspace_selectors.labels_in_use()]
+        self.has_labels = bool(field.choices)
+        if case is not None and not self.is_bound:
+            self.initial.setdefault(
+                "labels", [label.pk for label in workspace_selectors.case_labels(case=case)]
+            )
+
+
+class MarkDuplicateForm(CaseSeenForm):
+    original = forms.CharField(
+        label=_("Reference of the request that goes on"),
+        max_length=40,
+        help_text=_(
+            "This request is closed (declined: duplicate) and the two are linked on both staff "
+            "pages. The applicant is not told: write to them here which request goes on. Their "
+            "code never opens the other request."
+        ),
+        error_messages={
+            "required": _("Type the other case's reference, for example EV-ABCD-EF."),
+            "max_length": _("Type the other case's reference, for example EV-ABCD-EF."),
+        },
+    )
+
+    def clean_original(self) -> str:
+        reference = workspace_selectors.reference_typed(self.cleaned_data["original"])
+        if reference is None:
+            raise forms.ValidationError(
+                _("Type the other case's reference, for example EV-ABCD-EF.")
+            )
+        return reference
+
+
+class LabelForm(forms.Form):
+    name = forms.CharField(
+        label=_("Label"),
+        max_length=LABEL_MAX_LENGTH,
+        error_messages={
+            "required": _("Write the label's name."),
+            "max_length": _("Keep the name to %(limit_value)d characters or fewer."),
+        },
+    )
+
+
+class TemplateForm(forms.Form):
+    """A reply template: its name and one text per language the applicant pages offer."""
+
+    name = forms.CharField(
+        label=_("Name (staff see it, applicants do not)"),
+        max_length=TEMPLATE_NAME_MAX_LENGTH,
+        error_messages={
+            "required": _("Write the template's name."),
+            "max_length": _("Keep the name to %(limit_value)d characters or fewer."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for code, name in workspace_selectors.template_languages():
+            self.fields[f"text_{code}"] = forms.CharField(
+                label=name,
+                required=False,
+                max_length=MESSAGE_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 4, "lang": code}),
+                strip=True,
+            )
+
+    def texts(self) -> dict[str, str]:
+        return {
+            code: self.cleaned_data.get(f"text_{code}", "")
+            for code, _name in workspace_selectors.template_languages()
+        }

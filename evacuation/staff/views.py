@@ -31,12 +31,16 @@ from evacuation.choices import HoldReason, State
 from evacuation.models import NOTE_MAX_LENGTH, Case, FundingProposal, ProposalStatus
 from evacuation.selectors import case_page, thread, timeline
 from evacuation.selectors import queue as queue_selectors
+from evacuation.selectors import triage as triage_selectors
+from evacuation.selectors import workspace as workspace_selectors
 from evacuation.services import integrity, opening, retention
+from evacuation.services import triage as triage_services
 from evacuation.staff import forms
 from evacuation.staff.actions import BY_NAME, ActionCall, StaffAction
 from vault.errors import VaultError, VaultLocked
 from vault.session import opening_forget, opening_remember, staff_keys
 
+WORKSPACE_ACTIONS = frozenset({"label", "mark_duplicate"})
 CASE_CHANGED = gettext_lazy("This case changed while you were looking — reload it.")
 LOCKED = gettext_lazy(
     "Your session cannot open case data (no key grant, or signed in before it was granted). "
@@ -50,25 +54,25 @@ LOCKED = gettext_lazy(
 @require_http_methods(["GET", "HEAD"])
 @capability_required("view_cases")
 def queue(request: HttpRequest) -> HttpResponse:
-    form = forms.QueueFilterForm(request.GET or None)
-    filters = queue_selectors.QueueFilters()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = queue_selectors.QueueFilters(
-            state=data["state"] or "open",
-            urgency=data["urgency"],
-            mine=data["mine"],
-            unassigned=data["unassigned"],
-            overdue=data["overdue"],
-        )
-    elif request.GET:
-        form = forms.QueueFilterForm()  # unknown values: the default view, no errors
-    cases = queue_selectors.cases_for_queue(user=request.user, filters=filters)
+    labels = workspace_selectors.labels_all()
+    people = list(case_page.assignable_staff())
+    form = forms.QueueFilterForm(request.GET or None, labels=labels, people=people)
+    filters, search_errors = _queue_filters(form)
+    # Triage summaries: the one exception to openings (evacuation/rules.py: TRIAGE).
+    reader = staff_keys(request).triage_reader() if rules.may_see_triage(request.user) else None
+    cases = queue_selectors.cases_for_queue(
+        user=request.user, filters=filters, triage=reader is not None
+    )
     counts = queue_selectors.queue_counts()
     # The pager counts the rows it pages through itself: the tabs' counts may be up to
     # QUEUE_COUNTS_SECONDS old, and a request that arrived since must be on the list at once.
     paginator = Paginator(cases, queue_selectors.QUEUE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    summaries = triage_selectors.summaries(rows, reader)
+    if reader is not None and rows:
+        shown = [row["reference"] for row in rows if row["id"] in summaries]
+        triage_services.triage_shown(actor=request.user, references=shown)
     state_counts = [
         {
             "value": "open",
@@ -84,10 +88,20 @@ def queue(request: HttpRequest) -> HttpResponse:
     may_approve = request.user.may("approve_funding")
     context = {
         "page": page,
-        "rows": queue_selectors.queue_rows(page.object_list),
-        "select_filters": [form["state"], form["urgency"]],
+        "rows": queue_selectors.queue_rows(
+            rows,
+            # No label yet, none on any case: the look-up is left out.
+            workspace_selectors.labels_for_rows([row["id"] for row in rows]) if labels else {},
+            summaries,
+        ),
+        "triage_shown": reader is not None,
+        "select_filters": [form["state"], form["urgency"], form["label"], form["assignee"]],
         "checkbox_filters": [form["mine"], form["unassigned"], form["overdue"]],
+        "search": form["q"],
+        "search_errors": search_errors,
         "filters": filters,
+        "may_manage_labels": request.user.may("manage_labels"),
+        "may_manage_templates": request.user.may("manage_templates"),
         "counts": counts,
         "state_counts": state_counts,
         "may_approve": may_approve,
@@ -96,6 +110,30 @@ def queue(request: HttpRequest) -> HttpResponse:
         "stale_after_days": settings.STALE_AFTER_DAYS,
     }
     return render(request, "evacuation/staff/queue.html", context)
+
+
+def _queue_filters(form: forms.QueueFilterForm) -> tuple[queue_selectors.QueueFilters, list[str]]:
+    """The filters from the fields that are valid; what was wrong with a search field, in words
+    (an unknown state or urgency falls back to the default view without a word)."""
+    if not form.is_bound:
+        return queue_selectors.QueueFilters(), []
+    form.is_valid()
+    data = form.cleaned_data
+    label, assignee = data.get("label"), data.get("assignee")
+    filters = queue_selectors.QueueFilters(
+        state=data.get("state") or "open",
+        urgency=data.get("urgency") or "",
+        mine=bool(data.get("mine")),
+        unassigned=bool(data.get("unassigned")),
+        overdue=bool(data.get("overdue")),
+        reference=data.get("q") or "",
+        label=label.pk if label else None,
+        assignee=assignee.pk if assignee else None,
+    )
+    errors = [
+        str(error) for name in ("q", "label", "assignee") for error in form.errors.get(name, [])
+    ]
+    return filters, errors
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -166,6 +204,8 @@ def _shown(case: Case, user, keys) -> dict[str, Any]:
         return _not_shown(exc)
     return {
         "intake": intake_answers(shown.intake),
+        # The language the applicant asked to be written to in (the reply templates' default).
+        "preferred_language": shown.intake.get("preferred_language") or "",
         "additions": shown.additions,
         "notes": shown.notes,
         "thread": shown.messages,
@@ -272,12 +312,19 @@ def _case_page(
         if answer is not None and answer.needs_opening:
             after_opening.append(str(title))
     history, history_cut = timeline.case_timeline(case=case)
+    may_message = rules.allows("message", case, user, opened=opened)
+    reply_templates = workspace_selectors.templates_in_use() if may_message else []
+    content = _shown(case, user, keys) if opened else {}
     context = {
         "case": case,
         "opened": opened,
         "after_opening": after_opening,
         "fact_rows": case_page.case_fact_rows(case),
-        "actions": actions,
+        # The workspace's actions (labels, duplicates) stand with the labels and links they change.
+        "actions": [action for action in actions if action.name not in WORKSPACE_ACTIONS],
+        "workspace_actions": {
+            action.name: action for action in actions if action.name in WORKSPACE_ACTIONS
+        },
         "proposals": [_proposal_row(p) for p in proposals],
         "timeline": history,
         "timeline_cut": history_cut,
@@ -286,18 +333,61 @@ def _case_page(
         "open_form": forms.OpenCaseForm(),
         "note_count": case.notes.count(),
         "files": thread.case_files(case=case),
-        "may_message": rules.allows("message", case, user, opened=opened),
+        "may_message": may_message,
         "may_download": rules.allows("download", case, user, opened=opened),
-        "message_form": forms.MessageForm(),
+        **_reply_form(request, reply_templates, content.get("preferred_language", "")),
+        "labels": workspace_selectors.case_labels(case=case),
+        "duplicates": workspace_selectors.case_duplicates(case=case),
         "upload_form": forms.UploadForm(),
         "may_hold": rules.allows("hold", case, user),
         "hold_form": forms.HoldForm(),
         "deletion_date": retention.deletion_date(case),
         "hold_label": HoldReason(case.hold_reason).label if case.hold_reason else "",
-        **(_shown(case, user, keys) if opened else {}),
+        **content,
         **(extra or {}),
     }
     return render(request, "evacuation/staff/case.html", context, status=status)
+
+
+def _reply_form(request: HttpRequest, reply_templates: list, preferred: str = "") -> dict:
+    """The reply form, filled from a reply template when the page was asked for one
+    (GET ?template=<id>&language=<code>: no script, the server fills the textarea). The
+    language is the one asked for, else the applicant's preferred one, else the page's."""
+    languages = workspace_selectors.template_languages()
+    codes = [code for code, _name in languages]
+    wanted = request.GET.get("language", "") if request.method == "GET" else ""
+    fallback = preferred if preferred in codes else request.LANGUAGE_CODE
+    language = wanted if wanted in codes else (fallback if fallback in codes else codes[0])
+    context: dict[str, Any] = {
+        "message_form": forms.MessageForm(),
+        "reply_templates": reply_templates,
+        "template_languages": languages,
+        "template_language": language,
+        "template_chosen": None,
+        "template_note": "",
+    }
+    asked = request.GET.get("template", "") if request.method == "GET" else ""
+    if not asked or not reply_templates:
+        return context
+    chosen = next((t for t in reply_templates if str(t.pk) == asked), None)
+    if chosen is None:
+        context["template_note"] = _("That reply template is no longer offered; choose another.")
+        return context
+    names = dict(languages)
+    context["template_chosen"] = chosen
+    text = chosen.texts.get(language, "")
+    if not text:
+        context["template_note"] = _(
+            "“%(name)s” has no text in %(language)s yet. Choose another language, or ask a "
+            "coordinator to add it."
+        ) % {"name": chosen.name, "language": names.get(language, language)}
+        return context
+    context["message_form"] = forms.MessageForm(initial={"text": text})
+    context["template_note"] = _(
+        "“%(name)s” (%(language)s) is in the reply below: read it through and make it fit "
+        "before you send it."
+    ) % {"name": chosen.name, "language": names.get(language, language)}
+    return context
 
 
 def _action_form(

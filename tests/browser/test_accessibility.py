@@ -395,6 +395,12 @@ def staff_states(
         page.fill("#confirm-password", DEFAULT_PASSWORD)
         submit(page, "button[value=backup_codes]")
         yield "backup codes", page
+        page.goto(f"{base}/staff/security/keys/new/")
+        yield "add a security key (not from this session)", page
+        page.goto(f"{base}/staff/security/keys/needed/")
+        yield "a security key is needed", page
+        page.goto(f"{base}/staff/cases/notifications/")
+        yield "notifications", page
 
         page = person()
         sign_in(page, base, team.cora)
@@ -404,6 +410,10 @@ def staff_states(
         yield "case page with a proposal to approve, not opened", page
         page.goto(f"{base}/staff/team/")
         yield "team access", page
+        page.goto(f"{base}/staff/cases/labels/")
+        yield "labels", page
+        page.goto(f"{base}/staff/cases/templates/")
+        yield "reply templates", page
         page.goto(f"{base}/staff/reports/")
         assert page.locator(f"main a[href='/staff/reports/{cases.report}/']").count() == 1
         yield "reports", page
@@ -456,7 +466,7 @@ def test_every_applicant_page_passes_axe(live_server, axe_context, team, languag
     assert len(findings.seen) == 20
 
 
-STAFF_STATES = 23
+STAFF_STATES = 28
 
 
 def test_every_staff_page_passes_axe(live_server, browser, team):

@@ -34,13 +34,13 @@ def test_the_state_changes_only_through_transitions():
 def test_the_case_row_keeps_only_codes_dates_and_staff_in_clear():
     # A tripwire: a new clear column on Case must be checked to hold nothing personal, then listed.
     # Every one below is a date, a staff member, or a code from a fixed list in choices.py.
-    # `payload` and `seen` are ciphertexts under the case key; the receipt code leaves nothing
-    # on the row (its locator is in vault.models.ApplicantKey). The applicant's activity is kept
-    # to the day only.
+    # `payload` and `seen` are ciphertexts under the case key, `triage` sealed to the triage key
+    # (vault.triage); the receipt code leaves nothing on the row (its locator is in
+    # vault.models.ApplicantKey). The applicant's activity is kept to the day only.
     clear = {
         field.name
         for field in Case._meta.concrete_fields
-        if field.name not in {"id", "uid", "reference", "state", "payload", "seen"}
+        if field.name not in {"id", "uid", "reference", "state", "payload", "seen", "triage"}
     }
     assert clear == {
         "urgency",

@@ -86,7 +86,12 @@ def test_a_relocation_date_may_not_be_in_the_future_or_before_the_request(carla,
     casework.case_confirm_relocation(case=case, actor=carla, relocated_on=date.today(), region="eu")
     row = Case.objects.get(pk=case.pk)
     assert row.state == "relocated" and row.relocation_region == "eu"
-    assert AuditEvent.objects.get(action="case.relocated").data == {"region": "eu"}
+    # The region's code and the follow-ups it made at 30 and 90 days: no address, no text.
+    after = [date.today() + timedelta(days=days) for days in (30, 90)]
+    assert AuditEvent.objects.get(action="case.relocated").data == {
+        "region": "eu",
+        "followups_due": ",".join(day.isoformat() for day in after),
+    }
 
 
 def test_declining_needs_a_reason_from_the_list(carla):

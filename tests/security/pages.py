@@ -115,6 +115,7 @@ def build_world(team: Team) -> dict:
         "uid": "00000000-0000-4000-8000-000000000000",  # no such file
         "period": "2025-Q3",  # a report period (a quarter with no case: an empty report)
         "token": "no-such-enrolment-link",  # an enrolment link that does not exist
+        "key_id": "1",  # a security key nobody here has
     }
     return {"staff": staff, "reference": reference, "code": code, "params": params}
 

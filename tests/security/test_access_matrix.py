@@ -9,6 +9,7 @@ Cells: a status code, or "->login" / "->code" / "->home" / "->PATH" for a redire
 from __future__ import annotations
 
 import os
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -47,8 +48,14 @@ ACTION_SEGMENTS = (
     "new-code/confirm",
     "new-code/issue",
     "new-code/cancel",
+    # The workspace: labels on a case, and closing it as a duplicate of another.
+    "labels",
+    "duplicate",
 )
 POST_ONLY = (*GUARDED, "405", "405", "405", "405", CODE)
+# A security-key page or step is reached between the password and the second factor too.
+KEY_PAGE = (*GUARDED, "200", "200", "200", "200", "200")
+KEY_STEP = ("405", "405", "405", "405", "405", "405", "405")  # POST only, to everyone
 
 MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     # The applicant's side, in each language: open to everyone, nothing on it depends on who
@@ -73,6 +80,14 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     # An enrolment link is opened before its person can sign in; one that does not exist is a
     # 404 to everyone, and says nothing more.
     "staff/enrol/<str:token>/": ("404", "404", "404", "404", "404", "404", "404"),
+    # Security keys (accounts/key_views.py): the pages, and the steps the script posts to.
+    "staff/security/keys/new/": KEY_PAGE,
+    "staff/security/keys/needed/": KEY_PAGE,
+    "staff/security/keys/<int:key_id>/remove/": POST_ONLY,
+    "staff/keys/register/begin/": KEY_STEP,
+    "staff/keys/register/complete/": KEY_STEP,
+    "staff/keys/assert/begin/": KEY_STEP,
+    "staff/keys/assert/complete/": KEY_STEP,
     "staff/security/authenticator/": (
         *GUARDED,
         "->/staff/security/",
@@ -85,12 +100,24 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "staff/cases/": (*GUARDED, "200", "200", "403", "403", CODE),
     "staff/cases/<str:reference>/": (*GUARDED, "200", "200", "403", "403", CODE),
     "staff/cases/approvals/": (*GUARDED, "403", "200", "403", "403", CODE),
+    # Labels and reply templates: managed by coordinators (a template that does not exist: 404).
+    "staff/cases/labels/": (*GUARDED, "403", "200", "403", "403", CODE),
+    "staff/cases/labels/<int:id>/": POST_ONLY,
+    "staff/cases/templates/": (*GUARDED, "403", "200", "403", "403", CODE),
+    "staff/cases/templates/<int:id>/": (*GUARDED, "403", "404", "403", "403", CODE),
+    # Each case-staff member's notifications; putting people on call: coordinators (POST only).
+    "staff/cases/notifications/": (*GUARDED, "200", "200", "403", "403", CODE),
+    "staff/cases/notifications/on-call/": POST_ONLY,
     # Actions on a case take only POSTs (who may post is the ACTION_MATRIX below).
     **{f"staff/cases/<str:reference>/{segment}/": POST_ONLY for segment in ACTION_SEGMENTS},
     "staff/cases/<str:reference>/message/": POST_ONLY,
     "staff/cases/<str:reference>/files/": POST_ONLY,
     "staff/cases/<str:reference>/files/<uuid:uid>/": POST_ONLY,
     "staff/cases/<str:reference>/hold/": POST_ONLY,
+    # Follow-ups and check-ins (evacuation/staff/followup_views.py): case staff, POST only.
+    "staff/cases/<str:reference>/followups/": POST_ONLY,
+    "staff/cases/<str:reference>/followups/<int:id>/close/": POST_ONLY,
+    "staff/cases/<str:reference>/checkins/": POST_ONLY,
     "staff/cases/<str:reference>/close/": POST_ONLY,  # hides an opened case's content again
     # Reports: coordinators and auditors. A period with no report generated is a 404.
     "staff/reports/": (*GUARDED, "403", "200", "200", "403", CODE),
@@ -236,29 +263,65 @@ POSTS: dict[str, dict[str, str]] = {
     "staff/cases/<str:reference>/files/": {},  # no file: case staff are told, nothing stored
     "staff/cases/<str:reference>/files/<uuid:uid>/": {},  # no such file: nobody learns more
     "staff/cases/<str:reference>/hold/": {"reason": "audit_review"},
+    "staff/cases/<str:reference>/followups/": {"due_on": date.today().isoformat()},
+    # No such follow-up on the case: case staff are told it is closed, nothing changes.
+    "staff/cases/<str:reference>/followups/<int:id>/close/": {"outcome": "done"},
+    # The case is not funded: case staff are told check-ins are for funded cases.
+    "staff/cases/<str:reference>/checkins/": {"every_days": "3"},
     "staff/cases/<str:reference>/close/": {},
     "staff/reports/generate/": {"period": "2025-Q3"},
+    "staff/cases/labels/": {"name": "visa in progress"},
+    "staff/cases/labels/<int:id>/": {"do": "retire"},  # no such label: told, nothing changes
+    "staff/cases/templates/<int:id>/": {"do": "retire"},  # none made yet: no such template
+    "staff/cases/templates/": {"name": "Documents received", "text_en": "We have them."},
     "audit/verify/": {},
     "staff/team/": {},  # no grantee: the coordinator sees the form's message
     "staff/account-changes/": {},  # no change chosen: the admin is told, nothing changes
     "staff/enrol/<str:token>/": {"new_password": "x", "new_password_again": "x"},  # no such link
+    # The security-key steps with an empty body: refused with a message, nothing enrolled.
+    "staff/keys/register/begin/": {},
+    "staff/keys/assert/begin/": {},
+    "staff/security/keys/<int:key_id>/remove/": {},
     "staff/logout/": {},  # last: it signs each visitor out
 }
 BACK = "->/staff/cases/{reference}/"  # done, and back to the case page
 REPORT = "->/staff/reports/2025-Q3/"  # generated (or generated before): shown
+LABELS, TEMPLATES = "->/staff/cases/labels/", "->/staff/cases/templates/"  # done, and back
 POST_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "staff/cases/<str:reference>/": (*GUARDED, BACK, BACK, "403", "403", CODE),
     "staff/cases/<str:reference>/message/": (*GUARDED, BACK, BACK, "403", "403", CODE),
     "staff/cases/<str:reference>/files/": (*GUARDED, BACK, BACK, "403", "403", CODE),
     "staff/cases/<str:reference>/files/<uuid:uid>/": (*GUARDED, "403", "403", "403", "403", CODE),
     "staff/cases/<str:reference>/hold/": (*GUARDED, "403", BACK, "403", "403", CODE),
+    "staff/cases/<str:reference>/followups/": (*GUARDED, BACK, BACK, "403", "403", CODE),
+    "staff/cases/<str:reference>/followups/<int:id>/close/": (
+        *GUARDED,
+        BACK,
+        BACK,
+        "403",
+        "403",
+        CODE,
+    ),
+    "staff/cases/<str:reference>/checkins/": (*GUARDED, BACK, BACK, "403", "403", CODE),
     "staff/cases/<str:reference>/close/": (*GUARDED, BACK, BACK, "403", "403", CODE),
     "staff/reports/generate/": (*GUARDED, "403", REPORT, REPORT, "403", CODE),
+    "staff/cases/labels/": (*GUARDED, "403", LABELS, "403", "403", CODE),
+    "staff/cases/labels/<int:id>/": (*GUARDED, "403", LABELS, "403", "403", CODE),
+    "staff/cases/templates/": (*GUARDED, "403", TEMPLATES, "403", "403", CODE),
+    "staff/cases/templates/<int:id>/": (*GUARDED, "403", "404", "403", "403", CODE),
     "audit/verify/": (*GUARDED, "403", "403", "200", "403", CODE),
     "staff/logout/": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     "staff/team/": (*GUARDED, "403", "200", "403", "403", CODE),
     "staff/account-changes/": (*GUARDED, "403", "403", "403", "->/staff/account-changes/", CODE),
     "staff/enrol/<str:token>/": ("404", "404", "404", "404", "404", "404", "404"),
+    # No key step enrols or signs in without a password step; an empty body is a 400 with words.
+    "staff/keys/register/begin/": (LOGIN, LOGIN, "400", "400", "400", "400", "400"),
+    "staff/keys/assert/begin/": (LOGIN, LOGIN, "400", "400", "400", "400", "400"),
+    "staff/security/keys/<int:key_id>/remove/": (
+        *GUARDED,
+        *("->/staff/security/",) * 4,
+        CODE,
+    ),
 }
 
 
@@ -303,6 +366,8 @@ CASE_ACTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "new-code/confirm": ("new code asked", {"checked": "on"}),
     "new-code/issue": ("new code confirmed", {}),
     "new-code/cancel": ("new code asked", {}),
+    "labels": ("received", {}),  # no label ticked: saved as it is
+    "duplicate": ("received", {"original": "{other}"}),  # a duplicate of the world's case
 }
 DONE, NO = "->/staff/cases/{reference}/", "403"
 ACTION_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
@@ -321,6 +386,8 @@ ACTION_MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "new-code/confirm": (*GUARDED, NO, DONE, NO, NO, CODE),  # a coordinator who did not ask
     "new-code/issue": (*GUARDED, NO, NO, NO, NO, CODE),  # only Kim, who asked, may issue it
     "new-code/cancel": (*GUARDED, NO, DONE, NO, NO, CODE),  # the one who asked, or a coordinator
+    "labels": (*GUARDED, DONE, DONE, NO, NO, CODE),
+    "duplicate": (*GUARDED, DONE, DONE, NO, NO, CODE),
 }
 
 
@@ -354,7 +421,9 @@ def test_actions_on_a_case_are_refused_to_everyone_the_table_does_not_name(team)
         for visitor, want in zip(VISITORS, ACTION_MATRIX[segment], strict=True):
             case = _case_ready(state, helper=helper, approver=approver)
             data = {
-                name: value.format(today=date.today().isoformat(), helper=helper.pk)
+                name: value.format(
+                    today=date.today().isoformat(), helper=helper.pk, other=world["reference"]
+                )
                 for name, value in form.items()
             }
             data.update(seen_state=case.state, seen_version=case.version)

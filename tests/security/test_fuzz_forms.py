@@ -310,6 +310,8 @@ STAFF_FORMS = {
     "new-code/confirm": {"checked": "on"},
     "new-code/issue": {},
     "new-code/cancel": {},
+    "labels": {"labels": "1"},
+    "duplicate": {"original": "EV-ABCD-EF"},
 }
 
 
@@ -389,3 +391,296 @@ def test_the_report_generate_form_never_fails_and_makes_only_closed_reports_once
             Period.parse(code_seen)
         except PeriodError:  # pragma: no cover - would mean a malformed period was reported
             pytest.fail(f"a report.generated event for a malformed period {code_seen!r}")
+
+
+# --- the notifications page (POST /staff/cases/notifications/ and .../on-call/) ------------------
+
+
+@pytest.fixture
+def kim_and_cora(kim, cora):
+    from tests.factories import verified_client
+
+    return verified_client(kim), verified_client(cora)
+
+
+@FUZZ
+@given(
+    choice=mangled({"mode": "digest", "language": "ru"}, ["mode", "language"]),
+    duty=mangled({"member": "1", "on_call": "1"}, ["member", "on_call"]),
+)
+def test_the_notification_forms_never_fail_and_save_only_valid_choices(kim_and_cora, choice, duty):
+    from django.conf import settings as django_settings
+
+    from audit.models import AuditEvent
+    from evacuation.models import NoticeMode, NoticePreference
+
+    kim_client, cora_client = kim_and_cora
+    kim_user = kim_client.get("/staff/").wsgi_request.user
+    if duty.get("member") == "1":
+        duty = {**duty, "member": str(kim_user.pk)}
+    before = AuditEvent.objects.filter(action__startswith="notice.").count()
+    response = kim_client.post("/staff/cases/notifications/", choice)
+    assert response.status_code in (200, 302), response.status_code
+    response = cora_client.post("/staff/cases/notifications/on-call/", duty)
+    assert response.status_code == 302, response.status_code
+    for preference in NoticePreference.objects.all():
+        assert preference.mode in NoticeMode.values
+        assert preference.language in ("", *django_settings.STAFF_LANGUAGES)
+
+    def sent(name):  # what the form reads of a field sent once or several times
+        value = choice.get(name)
+        return value[-1] if isinstance(value, list) else value
+
+    saved = NoticePreference.objects.filter(user=kim_user).first()
+    if sent("mode") in NoticeMode.values and sent("language") in django_settings.STAFF_LANGUAGES:
+        assert (saved.mode, saved.language) == (sent("mode"), sent("language"))
+    after = AuditEvent.objects.filter(action__startswith="notice.").count()
+    assert after - before <= 2  # at most one change of each, each recorded once
+    # A caseworker never puts anyone on call.
+    assert kim_client.post("/staff/cases/notifications/on-call/", duty).status_code == 403
+
+
+# --- follow-ups and check-ins (evacuation/staff/followup_views.py, "I am safe" on /status/) ------
+
+
+@pytest.fixture
+def carla_on_a_funded_case(team):
+    """Carla signed in, and a funded case (assessed by Kim, approved by Colin) with its code."""
+    from evacuation.models import Case
+    from evacuation.services import casework
+    from tests.factories import opened_by, verified_client
+
+    reference, code = submit_intake()
+    case = Case.objects.get(reference=reference)
+    keys = opened_by(team.kim, case)
+    case = casework.case_assess(
+        case=case, actor=team.kim, keys=keys, risk_level=2, verified_by="referee", support=["legal"]
+    )
+    casework.funding_propose(
+        case=case, actor=team.kim, keys=keys, amount="100", currency="EUR", purpose="visa"
+    )
+    casework.funding_approve(case=case, actor=team.colin)
+    return verified_client(team.carla), reference, code
+
+
+FOLLOWUP_FORMS = {
+    "followups": {"due_on": "2026-01-01"},
+    "followups/1/close": {"outcome": "done"},
+    "checkins": {"every_days": "3"},
+}
+
+
+@FUZZ
+@given(
+    endpoint=st.sampled_from(sorted(FOLLOWUP_FORMS)),
+    form=mangled({"due_on": "2026-01-01", "every_days": "3"}, ["outcome", "stop", "due_on"]),
+)
+def test_the_follow_up_and_check_in_forms_never_fail_and_store_only_valid_values(
+    carla_on_a_funded_case, endpoint, form
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from evacuation.models import Case, CheckinSchedule, FollowUp
+
+    client, reference, _code = carla_on_a_funded_case
+    state = Case.objects.get(reference=reference).state
+    response = client.post(f"/staff/cases/{reference}/{endpoint}/", form)
+    assert response.status_code == 302, response.status_code
+    today = timezone.localdate()
+    for followup in FollowUp.objects.all():
+        assert today - timedelta(days=1) <= followup.due_on <= today + timedelta(days=368)
+    for schedule in CheckinSchedule.objects.all():
+        assert 1 <= schedule.every_days <= 30
+    assert Case.objects.get(reference=reference).state == state
+
+
+@FUZZ
+@given(
+    form=mangled(
+        {"step": "checkin", "capability": FROM_PAGE, "form_token": FROM_PAGE},
+        ["step", "capability", "form_token", "switch_language", "text"],
+    )
+)
+def test_the_i_am_safe_form_never_fails_and_counts_at_most_one_check_in(
+    carla_on_a_funded_case, team, form
+):
+    from evacuation.models import Case, CheckinSchedule, Message
+    from evacuation.services import followups
+
+    _client, reference, code = carla_on_a_funded_case
+    case = Case.objects.get(reference=reference)
+    followups.checkins_set(case=case, actor=team.carla, every_days=3)
+    applicant = Applicant()
+    applicant.check(code)
+    action, hidden = applicant.form("checkin")
+    before = CheckinSchedule.objects.get(case=case).checkins, Message.objects.count()
+    response = applicant.client.post(action, from_page(form, **hidden))
+    assert response.status_code < 500
+    assert not set_cookies(response), "an applicant page set a cookie"
+    after = CheckinSchedule.objects.get(case=case).checkins, Message.objects.count()
+    assert after[0] - before[0] in (0, 1)
+    assert after[1] == before[1]  # the check-in's token sends no message
+    assert Case.objects.get(reference=reference).state == "funded"
+
+
+# --- the workspace: labels, reply templates, the queue's search, duplicates ---------------------
+
+
+@pytest.fixture
+def cora_managing(team):
+    from evacuation.models import Label, ReplyTemplate
+    from tests.factories import verified_client
+
+    label = Label.objects.create(name="visa in progress")
+    template = ReplyTemplate.objects.create(name="Documents received", texts={"en": "Got them."})
+    return verified_client(team.cora), label, template
+
+
+def _workspace_is_clean() -> None:
+    """Whatever was stored is one printable line of a name, and texts that fit one message."""
+    from evacuation.models import MESSAGE_MAX_LENGTH, Label, ReplyTemplate
+
+    names = [
+        *Label.objects.values_list("name", flat=True),
+        *ReplyTemplate.objects.values_list("name", flat=True),
+    ]
+    for name in names:
+        assert name and name == name.strip() and name.isprintable() and len(name) <= 80, name
+    for texts in ReplyTemplate.objects.values_list("texts", flat=True):
+        assert texts and all(0 < len(text) <= MESSAGE_MAX_LENGTH for text in texts.values())
+        assert all("\x00" not in text for text in texts.values())
+
+
+@FUZZ
+@given(
+    form=mangled({"name": "waiting for documents", "do": "rename"}, ["name", "do"]),
+    where=st.sampled_from(["new", "existing"]),
+)
+def test_the_label_forms_never_fail_and_store_only_clean_names(cora_managing, form, where):
+    from audit.models import AuditEvent
+    from evacuation.models import Label
+
+    client, label, _template = cora_managing
+    url = "/staff/cases/labels/" if where == "new" else f"/staff/cases/labels/{label.pk}/"
+    before = Label.objects.count(), AuditEvent.objects.filter(action__startswith="label.").count()
+    response = client.post(url, form)
+    assert response.status_code < 500
+    _workspace_is_clean()
+    made = Label.objects.count() - before[0]
+    events = AuditEvent.objects.filter(action__startswith="label.").count() - before[1]
+    assert made in (0, 1) and events in (0, 1) and (made == 0 or events == 1)
+
+
+@FUZZ
+@given(
+    form=mangled(
+        {"name": "Documents received 2", "text_en": "Thank you.", "text_ru": "Спасибо."},
+        ["name", "text_en", "text_ru", "text_uk", "do"],
+    ),
+    where=st.sampled_from(["new", "existing"]),
+)
+def test_the_template_forms_never_fail_and_store_only_what_fits(cora_managing, form, where):
+    from evacuation.models import ReplyTemplate
+
+    client, _label, template = cora_managing
+    url = "/staff/cases/templates/" if where == "new" else f"/staff/cases/templates/{template.pk}/"
+    before = ReplyTemplate.objects.count()
+    response = client.post(url, form)
+    assert response.status_code < 500
+    _workspace_is_clean()
+    assert ReplyTemplate.objects.count() - before in ((0, 1) if where == "new" else (0,))
+
+
+@FUZZ
+@given(
+    query=mangled(
+        {"q": "EV-ABCD-EF", "label": "1", "assignee": "1", "state": "all", "page": "1"},
+        ["q", "label", "assignee", "state", "urgency", "mine", "page"],
+    )
+)
+def test_the_queue_search_never_fails(carla_on_a_case, query):
+    client, _reference = carla_on_a_case
+    response = client.get("/staff/cases/", query)
+    assert response.status_code == 200
+
+
+@FUZZ
+@given(query=mangled({"template": "1", "language": "ru"}, ["template", "language"]))
+def test_choosing_a_reply_template_never_fails(carla_on_a_case, query):
+    from tests.factories import case_opened
+
+    client, reference = carla_on_a_case
+    case_opened(client, reference, "reply")
+    response = client.get(f"/staff/cases/{reference}/", query)
+    assert response.status_code == 200
+
+
+@FUZZ
+@given(original=values)
+def test_marking_a_duplicate_never_fails_and_never_links_a_case_to_itself(
+    carla_on_a_case, original
+):
+    from evacuation.models import Case, DuplicateLink
+    from tests.factories import case_opened
+
+    client, reference = carla_on_a_case
+    case_opened(client, reference, "assess")
+    case = Case.objects.get(reference=reference)
+    response = client.post(
+        f"/staff/cases/{reference}/duplicate/",
+        {"seen_state": case.state, "seen_version": case.version, "original": original},
+    )
+    assert response.status_code < 500
+    assert not DuplicateLink.objects.exists()  # no other case: nothing to link to
+    assert Case.objects.get(reference=reference).state == "received"
+
+
+# --- security keys (accounts/key_views.py: the JSON steps the script posts, and removal) --------
+
+KEY_FIELDS = ["credential", "prf", "purpose", "name", "password", "id", "rawId", "response"]
+key_body = st.dictionaries(
+    st.sampled_from(KEY_FIELDS),
+    st.one_of(
+        field_value,
+        st.dictionaries(st.sampled_from(KEY_FIELDS), values, max_size=4),
+    ),
+    max_size=5,
+)
+KEY_STEPS = [
+    "/staff/keys/register/begin/",
+    "/staff/keys/register/complete/",
+    "/staff/keys/assert/begin/",
+    "/staff/keys/assert/complete/",
+]
+
+
+@FUZZ
+@given(body=key_body, where=st.sampled_from(KEY_STEPS), verified=st.booleans())
+def test_the_security_key_steps_never_fail_and_never_add_or_verify_anything(
+    carla, body, where, verified
+):
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    from tests.factories import DEFAULT_PASSWORD, fresh_totp_code
+
+    client = Client(HTTP_HOST="localhost")
+    client.post("/staff/login/", {"username": carla.username, "password": DEFAULT_PASSWORD})
+    if verified:
+        client.post("/staff/login/code/", {"token": fresh_totp_code(carla)})
+    response = client.post(where, body, content_type="application/json")
+    assert response.status_code in (200, 400), response.status_code
+    assert not WebAuthnCredential.objects.filter(user=carla).exists()
+    if not verified:
+        assert client.get("/staff/")["Location"] == "/staff/login/code/"
+
+
+@FUZZ
+@given(form=mangled({"password": "x"}, ["password", "key_id"]), key=st.integers(-5, 10**12))
+def test_the_key_removal_form_never_fails(carla, form, key):
+    from tests.factories import verified_client
+
+    client = verified_client(carla)
+    response = client.post(f"/staff/security/keys/{abs(key)}/remove/", form)
+    assert response.status_code == 302 and response["Location"] == "/staff/security/"

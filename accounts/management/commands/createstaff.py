@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.keys import key_required
 from accounts.models import Role, User
 from accounts.services import staff_create
 
@@ -25,9 +26,16 @@ class Command(BaseCommand):
             raise CommandError(f"A staff account named {username!r} already exists.")
         password = self._read_password(password_file)
         try:
-            staff_create(username=username, role=role, password=password, actor="system")
+            user = staff_create(username=username, role=role, password=password, actor="system")
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
+        if key_required(user):
+            self.stdout.write(
+                f"Created {role} {username!r}. Their role signs in with a security key, which "
+                f"only an enrolment link may add: run `manage.py resetstaff {username}` and pass "
+                "them the link it prints."
+            )
+            return
         self.stdout.write(
             f"Created {role} {username!r}. They enrol a second factor at first sign-in."
         )
