@@ -89,3 +89,14 @@ def test_force_lets_it_run_in_production_on_purpose(settings, monkeypatch):
     monkeypatch.setattr("vault.crypto.MIN_ITERATIONS", settings.VAULT_ARGON2_ITERATIONS)
     seed("--force")
     assert User.objects.filter(username__in=DEMO_USERNAMES).count() == 4
+
+
+def test_the_demo_has_labels_a_reply_template_and_triage_answers(db):
+    from django.core.management import call_command
+
+    from evacuation.models import Case, Label, ReplyTemplate
+
+    call_command("seed_demo", verbosity=0)
+    assert set(Label.objects.values_list("name", flat=True)) >= {"visa in progress"}
+    assert ReplyTemplate.objects.count() == 1
+    assert all(bytes(case.triage) for case in Case.objects.all())

@@ -14,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Role, User
 from accounts.services import staff_create
-from evacuation.choices import ContactMethod, HelpNeeded, TravelDocuments, Urgency
-from evacuation.models import Case
+from evacuation.choices import ContactMethod, HelpNeeded, RegionNow, TravelDocuments, Urgency
+from evacuation.models import Case, Label, ReplyTemplate
+from evacuation.services import workspace
 from evacuation.services.intake import case_submit
 
 DEMO_STAFF = (
@@ -37,6 +38,13 @@ HELP_CYCLE = (
 )
 
 
+DEMO_LABELS = ("waiting for documents", "visa in progress", "needs legal aid")
+DEMO_REPLY = {
+    "en": "We received your documents. We will write again within two days.",
+    "ru": "Мы получили ваши документы. Мы напишем вам снова в течение двух дней.",
+}
+
+
 def demo_intake(number: int) -> dict:
     """A complete intake form's cleaned data, obviously invented."""
     contact_methods = list(ContactMethod.values)
@@ -56,6 +64,11 @@ def demo_intake(number: int) -> dict:
         "travel_documents": documents[number % len(documents)],
         "help_needed": [str(code) for code in HELP_CYCLE[number % len(HELP_CYCLE)]],
         "voucher": "Demo Partner Organisation" if number % 2 else "",
+        # The triage answers the queue shows without opening the case.
+        "region_now": str(list(RegionNow.values)[number % len(RegionNow.values)]),
+        "children": "yes" if number % 3 == 0 else "no",
+        "preferred_language": ("ru", "en", "uk", "ky")[number % 4],
+        "referred": "yes" if number % 2 else "no",
     }
 
 
@@ -87,6 +100,17 @@ class Command(BaseCommand):
             stderr=self.stderr,
         )
         self._cases()
+        self._workspace()
+
+    def _workspace(self) -> None:
+        """A few labels and one reply template, written by the demo coordinator."""
+        coordinator = User.objects.filter(role=Role.COORDINATOR, is_active=True).first()
+        if coordinator is None or Label.objects.exists() or ReplyTemplate.objects.exists():
+            return
+        for name in DEMO_LABELS:
+            workspace.label_create(actor=coordinator, name=name)
+        workspace.template_create(actor=coordinator, name="Documents received", texts=DEMO_REPLY)
+        self.stdout.write(f"Added {len(DEMO_LABELS)} demo labels and a demo reply template.")
 
     def _staff(self) -> None:
         existing = set(
