@@ -13,6 +13,7 @@ import socket
 import time
 from datetime import timedelta
 from email import message_from_bytes, policy
+from unittest import mock
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -96,7 +97,13 @@ def mailboxes(team):
 
 
 def _worker() -> None:
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    """The real worker command, one batch. Its connection hygiene (close_old_connections) would
+    close the test's own connection inside the test's transaction on PostgreSQL (autocommit is
+    off there, so Django drops it); a worker in production runs outside any transaction."""
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
 def _taken_case_with_code(taker, **intake):
