@@ -314,17 +314,6 @@ class StaffKeys:
                 keys[int(version)] = raw
         return keys
 
-    def triage_reader(self) -> TriageReader | None:
-        """What opens the queue's triage summaries, or None (locked; no grant). The first
-        session that holds the organisation key makes the triage key (vault.triage)."""
-        keys = self.org_keys()
-        if not keys:
-            return None
-        private = triage_private_key(keys)
-        if private is None and triage_ensure(keys):
-            private = triage_private_key(keys)
-        return TriageReader(private) if private is not None else None
-
     def is_unlocked(self) -> bool:
         """Whether this session opens cases sealed to the current organisation key."""
         try:
@@ -373,6 +362,41 @@ def staff_keys(request: HttpRequest) -> StaffKeys:
         _cookie_key=_cookie_key(request),
         opened=frozenset(data.get("opened", [])),
     )
+
+
+def _triage_ad(user_pk) -> bytes:
+    return f"safe-passage|session|triage|user|{user_pk}".encode()
+
+
+def triage_reader(request: HttpRequest) -> TriageReader | None:
+    """What opens the queue's triage summaries for this session, or None. The triage key is
+    opened from the organisation key once and then kept like it, sealed under the session's
+    cookie key; it is used only while the person still holds a live grant."""
+    data = _vault_data(request)
+    key = _cookie_key(request)
+    if data is None or key is None or not data.get("org"):
+        return None
+    user_pk = request.user.pk
+    if not OrgKeyGrant.objects.filter(user_id=user_pk, org_key__destroyed_at=None).exists():
+        return None
+    sealed = data.get("triage")
+    if sealed:
+        try:
+            raw = crypto.aead_decrypt(key, _unb64(sealed), ad=_triage_ad(user_pk))
+            return TriageReader(crypto.keypair_from_private_bytes(raw))
+        except (DecryptionFailed, ValueError):
+            pass
+    reader_keys = staff_keys(request).org_keys()
+    private = triage_private_key(reader_keys) if reader_keys else None
+    if private is None and reader_keys and triage_ensure(reader_keys):
+        private = triage_private_key(reader_keys)
+    if private is None:
+        return None
+    request.session[SESSION_KEY] = {
+        **data,
+        "triage": _b64(crypto.aead_encrypt(key, private.private_bytes, ad=_triage_ad(user_pk))),
+    }
+    return TriageReader(private)
 
 
 def opening_remember(request: HttpRequest, case_uid) -> None:

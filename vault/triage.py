@@ -3,7 +3,7 @@ summary (region, help needed, people, children, language, referral) without open
 
 Every intake seals its summary to the triage public key (`summary_seal`). The private half is
 sealed to each live organisation key version (`TriageSeal`), so it is held exactly by the
-sessions that hold the organisation key (vault.session.StaffKeys.triage_reader) and by the
+sessions that hold the organisation key (vault.session.triage_reader) and by the
 recovery secret, through the organisation key. A rotation seals it to the new version before
 the old one is destroyed (`reseal`). The key is made on first use by a session that holds the
 current organisation key (`ensure`); an intake before that stores no summary.

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, ngettext
+
 from evacuation.choices import LANGUAGE_NAMES, HelpNeeded, RegionNow, YesNo
 
 
@@ -21,14 +23,16 @@ class TriageSummary:
     referred: bool | None
 
 
-def _label(choices, value) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return ""
+def _labels() -> tuple[dict[str, str], dict[str, str]]:
+    """The regions' and the kinds of help's words in the current language (once a page)."""
+    return (
+        {value: str(label) for value, label in RegionNow.choices},
+        {value: str(label) for value, label in HelpNeeded.choices},
+    )
 
 
-def _summary(raw: bytes) -> TriageSummary | None:
+def _summary(raw: bytes, labels=None) -> TriageSummary | None:
+    regions, helps_named = labels or _labels()
     try:
         data = json.loads(raw)
     except ValueError:
@@ -39,14 +43,37 @@ def _summary(raw: bytes) -> TriageSummary | None:
     people = data.get("party_size")
     language = data.get("preferred_language") or ""
     return TriageSummary(
-        region=_label(RegionNow, data.get("region_now")),
-        help=tuple(label for label in (_label(HelpNeeded, h) for h in helps) if label),
+        region=regions.get(data.get("region_now"), "")
+        if isinstance(data.get("region_now"), str)
+        else "",
+        help=tuple(helps_named[h] for h in helps if isinstance(h, str) and h in helps_named),
         people=people if isinstance(people, int) else None,
         children=_yes_no(data.get("children")),
         language=LANGUAGE_NAMES.get(language, ""),
         language_code=language if language in LANGUAGE_NAMES else "",
         referred=_yes_no(data.get("referred")),
     )
+
+
+def triage_words(summary: TriageSummary) -> dict[str, str]:
+    """A summary as the queue row prints it, in the page's language: what and who first
+    ("Central Asia · 3 people, with children"), then the help, then the language to write in
+    (named in itself: `language_code` is its lang attribute) and whether a partner referred."""
+    first = summary.region
+    if summary.people:
+        people = ngettext("%(counter)s person", "%(counter)s people", summary.people) % {
+            "counter": summary.people
+        }
+        first = f"{first} · {people}" if first else people
+    if summary.children:
+        first = f"{first}, {gettext('with children')}" if first else gettext("with children")
+    return {
+        "first": first,
+        "help": ", ".join(summary.help),
+        "language": summary.language,
+        "language_code": summary.language_code,
+        "referred": gettext("Referred by a partner organisation") if summary.referred else "",
+    }
 
 
 def _yes_no(value) -> bool | None:
@@ -56,10 +83,11 @@ def _yes_no(value) -> bool | None:
 def summaries(rows, reader) -> dict[int, TriageSummary]:
     """Case id -> its summary, for the rows whose summary opens; no query (each row, a case or
     a queue row dict, carries its id, uid and sealed `triage`). `reader` is
-    StaffKeys.triage_reader() (None: nothing is shown)."""
+    vault.session.triage_reader(request) (None: nothing is shown)."""
     if reader is None:
         return {}
     found = {}
+    labels = _labels()
     for row in rows:
         case_id, uid, sealed = (
             (row["id"], row["uid"], row["triage"])
@@ -67,7 +95,7 @@ def summaries(rows, reader) -> dict[int, TriageSummary]:
             else (row.pk, row.uid, row.triage)
         )
         raw = reader.open(str(uid), bytes(sealed or b""))
-        summary = _summary(raw) if raw is not None else None
+        summary = _summary(raw, labels) if raw is not None else None
         if summary is not None:
             found[case_id] = summary
     return found

@@ -38,7 +38,7 @@ from evacuation.services import triage as triage_services
 from evacuation.staff import forms
 from evacuation.staff.actions import BY_NAME, ActionCall, StaffAction
 from vault.errors import VaultError, VaultLocked
-from vault.session import opening_forget, opening_remember, staff_keys
+from vault.session import opening_forget, opening_remember, staff_keys, triage_reader
 
 WORKSPACE_ACTIONS = frozenset({"label", "mark_duplicate"})
 CASE_CHANGED = gettext_lazy("This case changed while you were looking — reload it.")
@@ -59,7 +59,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = forms.QueueFilterForm(request.GET or None, labels=labels, people=people)
     filters, search_errors = _queue_filters(form)
     # Triage summaries: the one exception to openings (evacuation/rules.py: TRIAGE).
-    reader = staff_keys(request).triage_reader() if rules.may_see_triage(request.user) else None
+    reader = triage_reader(request) if rules.may_see_triage(request.user) else None
     cases = queue_selectors.cases_for_queue(
         user=request.user, filters=filters, triage=reader is not None
     )

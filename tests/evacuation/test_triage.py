@@ -126,3 +126,16 @@ def test_the_opened_case_shows_the_language_to_write_in_and_replies_default_to_i
     assert "In which language should we write to you?" in page
     assert "<dd>Русский</dd>" in page
     assert "<dd>Central Asia</dd>" in page
+
+
+def test_the_session_keeps_the_triage_key_only_while_the_grant_lasts(carla, cora):
+    from accounts.services import key_revoke
+    from tests.factories import verified_client
+
+    vault_ready(carla)
+    make_case(**ANSWERS)
+    client = verified_client(carla)
+    assert "Central Asia" in client.get("/staff/cases/").content.decode()
+    assert "Central Asia" in client.get("/staff/cases/").content.decode()  # kept in the session
+    key_revoke(user=carla, actor=cora, reason="role_changed")
+    assert "Central Asia" not in client.get("/staff/cases/").content.decode()
