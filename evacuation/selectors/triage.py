@@ -80,7 +80,7 @@ def _yes_no(value) -> bool | None:
     return {YesNo.YES: True, YesNo.NO: False}.get(value)
 
 
-def summaries(rows, reader) -> dict[int, TriageSummary]:
+def summaries(rows, reader, kept: dict | None = None) -> dict[int, TriageSummary]:
     """Case id -> its summary, for the rows whose summary opens; no query (each row, a case or
     a queue row dict, carries its id, uid and sealed `triage`). `reader` is
     vault.session.triage_reader(request) (None: nothing is shown)."""
@@ -94,7 +94,9 @@ def summaries(rows, reader) -> dict[int, TriageSummary]:
             if isinstance(row, dict)
             else (row.pk, row.uid, row.triage)
         )
-        raw = reader.open(str(uid), bytes(sealed or b""))
+        raw, keep = reader.open(str(uid), sealed)
+        if keep is not None and kept is not None:
+            kept[case_id] = keep  # read once through HPKE: the caller stores the cheap form
         summary = _summary(raw, labels) if raw is not None else None
         if summary is not None:
             found[case_id] = summary

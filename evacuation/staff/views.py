@@ -69,10 +69,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(cases, queue_selectors.QUEUE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    summaries = triage_selectors.summaries(rows, reader)
+    kept: dict[int, bytes] = {}
+    summaries = triage_selectors.summaries(rows, reader, kept)
     if reader is not None and rows:
         shown = [row["reference"] for row in rows if row["id"] in summaries]
-        triage_services.triage_shown(actor=request.user, references=shown)
+        triage_services.triage_shown(actor=request.user, references=shown, kept=kept)
     state_counts = [
         {
             "value": "open",

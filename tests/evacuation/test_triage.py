@@ -50,7 +50,7 @@ def test_a_summary_opens_only_for_its_own_case_and_unanswered_questions_stay_emp
     secret = vault_ready()
     one, other = make_case(**ANSWERS), make_case()
     reader = _reader(secret)
-    assert reader.open(str(other.uid), bytes(one.triage)) is None  # copied to another case
+    assert reader.open(str(other.uid), bytes(one.triage)) == (None, None)  # copied elsewhere
     empty = summaries([other], reader)[other.pk]
     assert (empty.region, empty.children, empty.language, empty.referred) == ("", None, "", None)
 
@@ -139,3 +139,22 @@ def test_the_session_keeps_the_triage_key_only_while_the_grant_lasts(carla, cora
     assert "Central Asia" in client.get("/staff/cases/").content.decode()  # kept in the session
     key_revoke(user=carla, actor=cora, reason="role_changed")
     assert "Central Asia" not in client.get("/staff/cases/").content.decode()
+
+
+def test_the_first_queue_page_that_reads_a_summary_stores_its_cheaper_form(carla):
+    from tests.factories import verified_client
+
+    secret = vault_ready(carla)
+    case, other = make_case(**ANSWERS), make_case()
+    assert bytes(case.triage)[:1] == triage.SEALED
+    client = verified_client(carla)
+    assert "Central Asia" in client.get("/staff/cases/").content.decode()
+    case.refresh_from_db()
+    kept = bytes(case.triage)
+    assert kept[:1] == triage.KEPT and b"central_asia" not in kept
+    # The kept form opens with the triage key alone, for its own case alone, and the page
+    # still shows it.
+    reader = _reader(secret)
+    assert reader.open(str(case.uid), kept)[0] is not None
+    assert reader.open(str(other.uid), kept) == (None, None)
+    assert "Central Asia" in client.get("/staff/cases/").content.decode()
