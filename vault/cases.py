@@ -161,16 +161,16 @@ def _applicant_key_fields(cipher: CaseCipher, *, secret: str) -> dict:
 
 
 def _with_free_locator(code: ReceiptCode, save) -> ReceiptCode:
-    """Saves with `save(locator)`, drawing the locator again while a live case holds it."""
+    """Saves with `save(locator)`, drawing the locator again while a live case holds it (the
+    unique index says so; a clash is rare, so it is not looked for first)."""
     for _ in range(20):
-        if not ApplicantKey.objects.filter(locator=code.locator).exists():
-            try:
-                with transaction.atomic():
-                    save(code.locator)
-                return code
-            except IntegrityError:
-                if not ApplicantKey.objects.filter(locator=code.locator).exists():
-                    raise  # not the locator (a case key stored twice): a bug, say so
+        try:
+            with transaction.atomic():
+                save(code.locator)
+            return code
+        except IntegrityError:
+            if not ApplicantKey.objects.filter(locator=code.locator).exists():
+                raise  # not the locator (a case key stored twice): a bug, say so
         code = ReceiptCode(locator=locator_new(), secret=code.secret)
     raise VaultError("No free receipt locator was found.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django import forms
@@ -10,7 +11,7 @@ from django.core.validators import EmailValidator
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from evacuation.choices import (
@@ -162,6 +163,20 @@ class IntakeForm(forms.Form):
         blocks = {name: field_block(self[name]) for name in self.fields if name != "consent"}
         blocks["consent_input"] = widget_html(self["consent"])
         return blocks
+
+    @classmethod
+    def blank(cls) -> IntakeForm:
+        """The empty form, as every GET of the page shows it: the same in each language, so it
+        is made and written out once per language and only read afterwards."""
+        return _blank_intake(get_language())
+
+
+@lru_cache(maxsize=32)
+def _blank_intake(language: str) -> IntakeForm:
+    # `language` is the active one (the cache's key): the labels are written out in it.
+    form = IntakeForm()
+    form.rendered  # noqa: B018 (written out now, in this language)
+    return form
 
 
 class ReceiptCodeForm(forms.Form):

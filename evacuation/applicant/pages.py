@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse, translate_url
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse, translate_url
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
@@ -83,11 +85,21 @@ def _in_language(request: HttpRequest, code: str) -> str:
     if match is None or not match.url_name:
         return translate_url(request.path, code)
     name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+    # Path converters give hashable values (str, int, UUID): they can be the cache's key.
+    kwargs = tuple(sorted(match.kwargs.items()))
+    where = (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    url = _reversed(name, tuple(match.args), kwargs, code, where)
+    return url if url is not None else request.path
+
+
+@lru_cache(maxsize=512)
+def _reversed(name: str, args: tuple, kwargs: tuple, code: str, where: tuple) -> str | None:
+    # `where` (the script prefix and URLconf reverse() reads) is part of the key only.
     with override(code):
         try:
-            return reverse(name, args=match.args, kwargs=match.kwargs)
+            return reverse(name, args=args, kwargs=dict(kwargs))
         except NoReverseMatch:
-            return request.path
+            return None
 
 
 def page(
@@ -101,7 +113,22 @@ def page(
         "translation_unreviewed": translation_unreviewed(),
         **(context or {}),
     }
+    if not context.get("capability"):
+        # Without a capability (which is this visit's own) the switch is the same for every
+        # visit to this page: rendered once (it was a third of an applicant page's template).
+        switch = tuple(tuple(sorted(language.items())) for language in context["languages"])
+        context["language_nav"] = language_nav(switch, context.get("switch_form", ""))
     return render(request, f"evacuation/applicant/{template}", context, status=status)
+
+
+@lru_cache(maxsize=256)
+def language_nav(switch: tuple, switch_form: str) -> str:
+    """The language switch (_language_nav.html) for `switch` (each language's items, from
+    languages()) on a page whose own form is `switch_form`, or none."""
+    return render_to_string(
+        "evacuation/applicant/_language_nav.html",
+        {"languages": [dict(items) for items in switch], "switch_form": switch_form},
+    )
 
 
 def lookup_page(

@@ -111,7 +111,7 @@ def _request_page(request: HttpRequest, context: dict, *, status: int = 200) -> 
 @sensitive_variables()
 def request_form(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        context = {"form": IntakeForm(), "form_token": token_issue("intake")}
+        context = {"form": IntakeForm.blank(), "form_token": token_issue("intake")}
         return _request_page(request, context)
     # Every POST here sweeps away the receipt codes kept past their minutes (one UPDATE on an
     # index), so none outlives its time while people use the site; the daily prune_traces is

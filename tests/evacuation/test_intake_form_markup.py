@@ -8,7 +8,14 @@ import re
 
 import pytest
 
-from tests.factories import Applicant, intake_data, send_form, vault_ready
+from tests.factories import (
+    Applicant,
+    applicant_with,
+    intake_data,
+    request_sent,
+    send_form,
+    vault_ready,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +103,40 @@ def test_a_form_sent_back_keeps_what_was_typed_escaped_and_points_to_each_error(
     # The summary at the top links to each field that needs a change.
     assert '<a href="#id_party_size">' in page
     assert '<a href="#id_urgency">' in page
+
+
+def test_the_empty_form_and_the_language_switch_written_out_once_stay_each_in_its_language():
+    # Both are written out once per language and page (issue 13, point 9): a page asked for
+    # in one language after another must not show the other's words or mark the other current.
+    pages = {}
+    for language in ("en", "ru", "en", "ru"):
+        applicant = Applicant(language=language)
+        applicant.open("/request/")
+        pages.setdefault(language, set()).add(_squeezed(applicant.page))
+        page = _squeezed(applicant.page)
+        assert f'<span aria-current="true" lang="{language}">' in page
+        other = "ru" if language == "en" else "en"
+        assert f'form="intake" formaction="/{other}/request/"' in page
+    en, ru = (pages[language] for language in ("en", "ru"))
+    assert all("Name or alias we should use" in page for page in en)
+    assert not any("Name or alias we should use" in page for page in ru)
+    assert all("(обязательно)" in page and "(required)" not in page for page in ru)
+    # Only the form's one-time token differs from one visit to the next.
+    tokens = r'name="form_token" value="[^"]+"'
+    assert len({re.sub(tokens, "", page) for page in en}) == 1
+
+
+def test_a_switch_that_carries_a_capability_carries_that_visits_own():
+    # The switch is written out once only where it carries no capability: on the withdrawal's
+    # confirmation page each language is a form with this visit's capability in it.
+    codes = [request_sent()[1] for _ in range(2)]
+    capabilities = []
+    for code in codes:
+        applicant = applicant_with(code)
+        applicant.act("confirm_withdraw")
+        switch = re.search(r'<nav class="lang-switch".*?</nav>', applicant.page, re.S).group(0)
+        found = re.findall(r'name="capability" value="([^"]+)"', switch)
+        assert len(found) == 9, switch  # every language but the current one
+        assert set(found) == {applicant.form("withdraw")[1]["capability"]}
+        capabilities.append(found[0])
+    assert capabilities[0] != capabilities[1]
