@@ -105,8 +105,8 @@ def test_auditors_and_admins_may_not_set_follow_ups(carla, audrey, adam):
 def test_relocation_makes_follow_ups_at_30_and_90_days_and_ends_the_check_ins(carla, cora):
     case = case_in_state("funded", assessor=carla, approver=cora)
     followups.checkins_set(case=case, actor=carla, every_days=3)
-    # Today: the request arrived today too, so an earlier day would be refused after the hour
-    # at which that day lies more than _BEHIND_UTC before its arrival (it failed after 12:00 UTC).
+    # Today, as the request arrived now: yesterday is more than _BEHIND_UTC (12 h) before its
+    # arrival from 12:00 UTC on, and is then rightly refused (this test failed each afternoon).
     relocated_on = timezone.localdate()
     casework.case_confirm_relocation(case=case, actor=carla, relocated_on=relocated_on, region="eu")
     due = sorted(FollowUp.objects.filter(case=case).values_list("kind", "due_on"))
