@@ -112,18 +112,27 @@ def spent_token_row(token: str, purpose: str, *, max_age: timedelta) -> SpentTok
     return SpentToken.objects.filter(digest=_digest(data["n"])).first()
 
 
-def token_keep(token: str, purpose: str, *, max_age: timedelta, sealed: bytes, for_: timedelta):
-    """Keeps `sealed` with the spent token for a while (sealed under `token_secret`, so only the
-    token's holder opens it), for a form whose answer may be lost and asked for again."""
+def token_spend_keeping(
+    token: str, purpose: str, *, max_age: timedelta, sealed: bytes, for_: timedelta
+) -> None:
+    """Spends a one-time token inside the caller's transaction, for work that must stand or fall
+    with it, and keeps `sealed` with it for a while (sealed under `token_secret`, so only the
+    token's holder opens it), for a form whose answer may be lost and asked for again.
+
+    A token spent before raises IntegrityError, which ends the caller's transaction: nothing
+    written in it stays (`spent_token_row` then finds the earlier spending). Raises ValueError
+    for a token that is not valid: check it first (`token_check`)."""
     data = _payload(token, purpose, max_age)
-    if data is not None:
-        SpentToken.objects.filter(digest=_digest(data["n"])).update(
-            sealed=sealed, sealed_until=timezone.now() + for_
-        )
+    if data is None:
+        raise ValueError("Not a valid token for this form.")
+    now = timezone.now()
+    SpentToken.objects.create(
+        digest=_digest(data["n"]), expires_at=now + max_age, sealed=sealed, sealed_until=now + for_
+    )
 
 
 def token_kept(token: str, purpose: str, *, max_age: timedelta) -> bytes | None:
-    """What `token_keep` kept with this spent token, while its time lasts."""
+    """What `token_spend_keeping` kept with this spent token, while its time lasts."""
     forget_kept()
     row = spent_token_row(token, purpose, max_age=max_age)
     return bytes(row.sealed) if row is not None and row.sealed is not None else None

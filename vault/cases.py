@@ -183,6 +183,10 @@ class NewCaseKey:
     code: ReceiptCode
     applicant: dict
 
+    def with_new_locator(self) -> NewCaseKey:
+        """The same key and secret under a locator drawn again (the stored one was taken)."""
+        return NewCaseKey(self.cipher, ReceiptCode(locator_new(), self.code.secret), self.applicant)
+
 
 def case_key_new(*, case_uid: str) -> NewCaseKey:
     """Makes the case's DEK and its receipt code, and seals the DEK to the code's key pair. No
@@ -195,21 +199,21 @@ def case_key_new(*, case_uid: str) -> NewCaseKey:
 
 
 def case_key_store(new: NewCaseKey) -> tuple[CaseCipher, ReceiptCode]:
-    """Stores the DEK sealed for staff and for the code's holder, in the caller's transaction.
-    The code is returned once and stored nowhere (its locator may have been drawn again)."""
+    """Stores the DEK sealed for staff and for the code's holder, in the caller's transaction
+    (which must be open: the organisation key stays locked until it ends). The code is returned
+    once and stored nowhere. A locator a live case holds raises IntegrityError, which ends the
+    transaction; the caller runs it again with `new.with_new_locator()` (a clash is rare, so it
+    is not looked for first, and no savepoint is paid for on every intake)."""
     case_uid = new.cipher.case_uid
-
-    def save(locator: str) -> None:
-        org_key = current_org_key(lock=True)
-        CaseKey.objects.create(
-            case_uid=case_uid,
-            org_key=org_key,
-            sealed=new.cipher.seal_to(bytes(org_key.public_key), info=case_dek_info(case_uid)),
-            commitment=new.cipher.commitment(),
-        )
-        ApplicantKey.objects.create(case_uid=case_uid, locator=locator, **new.applicant)
-
-    return new.cipher, _with_free_locator(new.code, save)
+    org_key = current_org_key(lock=True)
+    CaseKey.objects.create(
+        case_uid=case_uid,
+        org_key=org_key,
+        sealed=new.cipher.seal_to(bytes(org_key.public_key), info=case_dek_info(case_uid)),
+        commitment=new.cipher.commitment(),
+    )
+    ApplicantKey.objects.create(case_uid=case_uid, locator=new.code.locator, **new.applicant)
+    return new.cipher, new.code
 
 
 def applicant_key_replace(*, cipher: CaseCipher) -> ReceiptCode:

@@ -19,9 +19,9 @@ from evacuation.applicant.forms import ReceiptCodeForm
 from evacuation.choices import LANGUAGE_NAMES, State
 from vault.capabilities import CAPABILITY_SECONDS
 
-# How long a form may stay open before it must be loaded again. A request takes time to write;
-# the status page's forms live as long as the capability they carry.
-INTAKE_FORM_AGE = timedelta(hours=12)
+# How long a form may stay open before it must be loaded again (the intake form's, which takes
+# time to write, is with the intake: services.intake.INTAKE_FORM_AGE); the status page's forms
+# live as long as the capability they carry.
 LOOKUP_FORM_AGE = timedelta(hours=12)
 STATUS_FORM_AGE = timedelta(seconds=CAPABILITY_SECONDS)
 

@@ -10,8 +10,6 @@ stored (rate limits keep 16 bits of a keyed hash, core.ratelimit).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,7 +28,6 @@ from core.tokens import (
     token_check,
     token_forget,
     token_issue,
-    token_keep,
     token_kept,
     token_release,
     token_secret,
@@ -48,7 +45,6 @@ from evacuation.applicant.pages import (
     CODE_FORGOTTEN,
     CODE_NOT_FOUND,
     FORM_TOO_OLD,
-    INTAKE_FORM_AGE,
     LOOKUP_FORM_AGE,
     STATE_TEXT,
     STATUS_FORM_AGE,
@@ -60,13 +56,13 @@ from evacuation.models import Attachment, Case
 from evacuation.selectors.thread import case_additions, case_files, case_intake, case_thread
 from evacuation.services import correspondence, followups, intake, integrity, retention
 from evacuation.services.casework import case_withdraw
+from evacuation.services.intake import INTAKE_FORM_AGE, RECEIPT_AGAIN_FOR
 from vault import cases as vault_cases
 from vault.capabilities import (
     CapabilityExpired,
     CapabilityInvalid,
     capability_issue,
     capability_open,
-    receipt_seal,
     receipt_unseal,
 )
 from vault.cases import CaseCipher
@@ -82,9 +78,6 @@ KEPT_ON_HOLD = _(
     "Your request is withdrawn. We have to keep its data for a while longer, for a reason a "
     "coordinator recorded; it will be deleted as soon as that ends."
 )
-# A lost answer (a Tor timeout) must not lose the code: whoever holds the form may see it again
-# for this long, until they say they have written it down.
-RECEIPT_AGAIN_FOR = timedelta(minutes=10)
 CHECKED_IN = _("Thank you. We have noted that you are safe.")
 CHECKED_IN_BEFORE = _("This check-in was already noted. Thank you: we know you are safe.")
 WRITES = ("message", "add", "upload", "withdraw", "withdraw_delete", "checkin")
@@ -134,24 +127,20 @@ def request_form(request: HttpRequest) -> HttpResponse:
         return _request_page(request, context)
     if spent_token_row(token, "intake", max_age=INTAKE_FORM_AGE) is not None:
         return _sent_before(request, token)  # a reload: nothing new, so no allowance spent
+    if token_check(token, "intake", max_age=INTAKE_FORM_AGE) is Token.INVALID:
+        context.update(form_token=token_issue("intake"), error=FORM_TOO_OLD)
+        return _request_page(request, context)
     busy = ratelimit.intake_spend(request)
     if busy is not None:
         return _request_page(request, {**context, "busy": busy}, status=429)
-    spent = token_spend(token, "intake", max_age=INTAKE_FORM_AGE)
-    if spent is Token.SPENT:
-        return _sent_before(request, token)
-    if spent is Token.INVALID:
-        context.update(form_token=token_issue("intake"), error=FORM_TOO_OLD)
-        return _request_page(request, context)
     try:
-        case, code = intake.case_submit(form_data=form.cleaned_data)
+        # The token is spent in the case's transaction: both happen, or neither.
+        case, code = intake.case_submit(form_data=form.cleaned_data, form_token=token)
+    except intake.SentBefore:  # the same form, sent twice at once: the first one made it
+        return _sent_before(request, token)
     except VaultError:
         # No organisation key to seal to: keep what they typed and say plainly to come back.
-        token_release(token, "intake", max_age=INTAKE_FORM_AGE)
         return _request_page(request, {**context, "unavailable": True}, status=503)
-    key = token_secret(token, "intake", max_age=INTAKE_FORM_AGE)
-    sealed = receipt_seal(code, case.reference, key=key)
-    token_keep(token, "intake", max_age=INTAKE_FORM_AGE, sealed=sealed, for_=RECEIPT_AGAIN_FOR)
     return _received(request, code, case.reference, token, again=False)
 
 

@@ -7,7 +7,7 @@ import uuid
 from unittest import mock
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from tests.factories import case_key, unknown_locator
 from vault import cases, crypto
@@ -115,15 +115,19 @@ def test_a_shredded_case_gets_no_new_code(vault):
     assert not ApplicantKey.objects.filter(case_uid=uid).exists()
 
 
-def test_a_locator_a_live_case_holds_is_drawn_again(vault):
+def test_a_locator_a_live_case_holds_is_refused_and_can_be_drawn_again(vault):
     _, taken, _ = new_case()
     uid = str(uuid.uuid4())
     made = cases.case_key_new(case_uid=uid)
     clashing = dataclasses.replace(
         made, code=ReceiptCode(locator=taken.locator, secret=made.code.secret)
     )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        cases.case_key_store(clashing)
+    assert not CaseKey.objects.filter(case_uid=uid).exists()  # the caller's transaction ended
+
     with transaction.atomic():
-        cipher, code = cases.case_key_store(clashing)
+        cipher, code = cases.case_key_store(clashing.with_new_locator())
     assert code.locator != taken.locator and code.secret == made.code.secret
     assert cases.case_cipher_for_applicant(code).case_uid == uid
     assert cases.case_cipher_for_applicant(taken).case_uid != uid
