@@ -120,6 +120,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters go to PostgreSQL apart from the SQL (psycopg's server-side binding), instead of
+    # being quoted into its text in Python: less CPU per statement (about 0.7 ms per intake of
+    # 13 statements, bench/RESULTS.md), and a statement run often is prepared once.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
