@@ -48,9 +48,10 @@ INTAKE_FORM = {
     "consent": "on",
 }
 
+# Only the production floor: production settings refuse anything cheaper (vault.crypto's
+# Argon2TooWeak), so a server started with test settings' Argon2id would answer no request.
 ARGON_MODES = {
     "production": (infra.PRODUCTION_ARGON2, "64 MiB, 3 passes (production)"),
-    "test": (infra.TEST_ARGON2, "1 MiB, 1 pass (test settings)"),
 }
 
 
@@ -397,20 +398,29 @@ def _clock_ticks(pid: int) -> int | None:
     return int(fields[11]) + int(fields[12])
 
 
+def _stand_in(secret: bytes, *, salt: bytes, params) -> bytes:
+    """Argon2id at 1 MiB and 1 pass in place of the production derivation: the same call, without
+    the 64 MiB it sweeps through (and so out of the CPU's caches) on every intake."""
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+    return Argon2id(salt=salt, length=32, iterations=1, lanes=1, memory_cost=1024).derive(secret)
+
+
 class _KdfMeter:
     """Wraps vault.crypto.argon2_key (vault.cases calls it through the module) and adds up the
-    CPU seconds spent inside it."""
+    CPU seconds spent inside it; with `derive`, that is called in its place."""
 
-    def __init__(self) -> None:
+    def __init__(self, derive=None) -> None:
         from vault import crypto
 
         self.crypto = crypto
         self.original = crypto.argon2_key
+        self.derive = derive or self.original
         self.cpu = 0.0
         self.calls = 0
 
     def __enter__(self):
-        original = self.original
+        original = self.derive
 
         def metered(*args, **kwargs):
             start = time.process_time()
@@ -572,6 +582,17 @@ def bench_intake_profile(ctx) -> str:
     pg_after = _clock_ticks(backend)
     others = elsewhere.stop()
     elsewhere.close()
+
+    # 1b. What the 64 MiB derivation costs the code around it: alternating rounds with the real
+    # derivation and with a 1 MiB stand-in, paired, so the machine's drifting speed cancels.
+    rounds, per = (2, 5) if quick else (6, 10)
+    paired: dict[str, list[float]] = {"real": [], "stand-in": []}
+    for _ in tqdm(range(rounds), desc="intake paired", leave=False):
+        for name, derive in (("real", None), ("stand-in", _stand_in)):
+            with _KdfMeter(derive) as round_meter:
+                spent = sum(sum(_client_intake(client)) for _ in range(per))
+            paired[name].append((spent - round_meter.cpu) * 1000 / per)
+    refill = [real - stand for real, stand in zip(paired["real"], paired["stand-in"], strict=True)]
     cpu = get_cpu + post_cpu
     other_ms = (cpu - meter.cpu) * 1000 / count
     kdf_ms = meter.cpu * 1000 / count
@@ -643,6 +664,31 @@ def bench_intake_profile(ctx) -> str:
                 f"{get_cpu * 1000 / count:.2f}",
                 f"{(post_cpu - meter.cpu) * 1000 / count:.2f}",
                 f"{pg_ms:.2f}" if pg_ms is not None else "not readable",
+            ]
+        ],
+    )
+    body += (
+        f"\nWhat the 64 MiB derivation costs the code around it: {rounds} pairs of rounds of "
+        f"{per} intakes, alternating the production derivation with a stand-in (Argon2id at "
+        "1 MiB and 1 pass, in the same place: `_stand_in`), so that the machine's drifting "
+        "speed falls on both alike. Everything else is measured the same way in both; the "
+        "difference is the CPU the rest of the request spends refilling the caches the 64 MiB "
+        "swept, which grows with the derivation's memory, not with this code. Not judged; it "
+        "says how much of the judged figure the KDF brings with it.\n\n"
+    )
+    body += results.table(
+        [
+            "everything else, ms per intake (mean of rounds)",
+            "with the production Argon2id",
+            "with the 1 MiB stand-in",
+            "difference, median of pairs (min / max)",
+        ],
+        [
+            [
+                f"{rounds} x {per} intakes each",
+                f"{statistics.mean(paired['real']):.2f}",
+                f"{statistics.mean(paired['stand-in']):.2f}",
+                f"{statistics.median(refill):.2f} ({min(refill):.2f} / {max(refill):.2f})",
             ]
         ],
     )
@@ -812,12 +858,8 @@ def _lookup_mode(ctx, mode: str) -> tuple[list, list, dict]:
     argon, label = ARGON_MODES[mode]
     # the latency run's rounds and look-ups of each kind per round; the throughput's slices
     # (seconds, clean slices wanted, most slices)
-    if mode == "production":
-        rounds, per_round = (3, 4) if quick else (8, 8)
-        slice_s, target, most = (6, 1, 2) if quick else (12, 2, 5)
-    else:
-        rounds, per_round = (3, 10) if quick else (8, 40)
-        slice_s, target, most = (3, 1, 2) if quick else (5, 2, 4)
+    rounds, per_round = (3, 4) if quick else (8, 8)
+    slice_s, target, most = (6, 1, 2) if quick else (12, 2, 5)
     max_wait = 30 if quick else 600  # per kind, and before the latency run
     server = infra.server_start(infra.bench_env(argon), name=f"gunicorn-lookup-{mode}")
     try:
@@ -920,7 +962,7 @@ def _lookup_mode(ctx, mode: str) -> tuple[list, list, dict]:
 def bench_lookup(ctx) -> str:
     quick = ctx.args.quick
     throughput, latency, noises = [], [], []
-    for mode in ("production", "test"):
+    for mode in ARGON_MODES:
         t, lat, noise = _lookup_mode(ctx, mode)
         throughput += t
         latency += lat

@@ -33,7 +33,6 @@ DB_NAME = os.environ.get("BENCH_DB_NAME", "safe_passage_bench")
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 
 PRODUCTION_ARGON2 = {"VAULT_ARGON2_MEMORY_KIB": "65536", "VAULT_ARGON2_ITERATIONS": "3"}
-TEST_ARGON2 = {"VAULT_ARGON2_MEMORY_KIB": "1024", "VAULT_ARGON2_ITERATIONS": "1"}
 # gunicorn's sync workers: also how many processes the Argon2id-only limit runs (bench.applicant).
 WORKERS = 2
 
