@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from reports import rules
 from reports.models import FrozenError, FrozenMonth, Report
 from reports.periods import Period
 from reports.services import report_generate
@@ -136,7 +137,10 @@ def _queries(period: str, actor) -> int:
     return len(captured.captured_queries)
 
 
-def test_the_number_of_queries_does_not_grow_with_the_cases(cora, colin):
+def test_the_number_of_queries_does_not_grow_with_the_cases(cora, colin, monkeypatch):
+    # Every count rounds up: otherwise the few cases' counts may all round to 0 (two times in
+    # five each), and a report with no rounded row to store makes one INSERT fewer.
+    monkeypatch.setattr(rules, "_draw", lambda _bound: 0)
     _queries("2023-Q4", cora)  # a first report pays for what any first call loads once
     make_cases(3, created=at(2024, 3, 5), urgency="now")
     relocated(2, region="eu", on=date(2024, 3, 20))
