@@ -56,7 +56,7 @@ from evacuation.models import Attachment, Case
 from evacuation.selectors.thread import case_additions, case_files, case_intake, case_thread
 from evacuation.services import correspondence, followups, intake, integrity, retention
 from evacuation.services.casework import case_withdraw
-from evacuation.services.intake import INTAKE_FORM_AGE, RECEIPT_AGAIN_FOR
+from evacuation.services.intake import INTAKE_FORM_AGE, INTAKE_PURPOSE, RECEIPT_AGAIN_FOR
 from vault import cases as vault_cases
 from vault.capabilities import (
     CapabilityExpired,
@@ -104,7 +104,7 @@ def _request_page(request: HttpRequest, context: dict, *, status: int = 200) -> 
 @sensitive_variables()
 def request_form(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        context = {"form": IntakeForm.blank(), "form_token": token_issue("intake")}
+        context = {"form": IntakeForm.blank(), "form_token": token_issue(INTAKE_PURPOSE)}
         return _request_page(request, context)
     # Every POST here sweeps away the receipt codes kept past their minutes (one UPDATE on an
     # index), so none outlives its time while people use the site; the daily prune_traces is
@@ -112,23 +112,23 @@ def request_form(request: HttpRequest) -> HttpResponse:
     forget_kept()
     token = request.POST.get("form_token", "")
     if "switch_language" in request.POST:
-        if spent_token_row(token, "intake", max_age=INTAKE_FORM_AGE) is not None:
+        if spent_token_row(token, INTAKE_PURPOSE, max_age=INTAKE_FORM_AGE) is not None:
             # The "request received" page in another language: the same code, within its time.
             return _sent_before(request, token, switched=True)
         # The same form, in another language, as typed.
         context = {"form": IntakeForm(initial=_typed(request, IntakeForm)), "form_token": token}
         return _request_page(request, context)
     if "written_down" in request.POST:
-        token_forget(token, "intake", max_age=INTAKE_FORM_AGE)
+        token_forget(token, INTAKE_PURPOSE, max_age=INTAKE_FORM_AGE)
         return page(request, "written_down.html")
     form = IntakeForm(request.POST)
     context = {"form": form, "form_token": token}
     if not form.is_valid():
         return _request_page(request, context)
-    if spent_token_row(token, "intake", max_age=INTAKE_FORM_AGE) is not None:
+    if spent_token_row(token, INTAKE_PURPOSE, max_age=INTAKE_FORM_AGE) is not None:
         return _sent_before(request, token)  # a reload: nothing new, so no allowance spent
-    if token_check(token, "intake", max_age=INTAKE_FORM_AGE) is Token.INVALID:
-        context.update(form_token=token_issue("intake"), error=FORM_TOO_OLD)
+    if token_check(token, INTAKE_PURPOSE, max_age=INTAKE_FORM_AGE) is Token.INVALID:
+        context.update(form_token=token_issue(INTAKE_PURPOSE), error=FORM_TOO_OLD)
         return _request_page(request, context)
     busy = ratelimit.intake_spend(request)
     if busy is not None:
@@ -165,8 +165,8 @@ def _sent_before(request: HttpRequest, token: str, *, switched: bool = False) ->
     """The same form sent again: nothing new is made. Within its minutes, and until they said
     they wrote it down, the one who holds the form sees the same code again (`switched`: asked
     for in another language, so it is not news that it was sent before)."""
-    sealed = token_kept(token, "intake", max_age=INTAKE_FORM_AGE)
-    key = token_secret(token, "intake", max_age=INTAKE_FORM_AGE)
+    sealed = token_kept(token, INTAKE_PURPOSE, max_age=INTAKE_FORM_AGE)
+    key = token_secret(token, INTAKE_PURPOSE, max_age=INTAKE_FORM_AGE)
     if sealed is None or key is None:
         return page(request, "already_sent.html")
     try:

@@ -20,9 +20,10 @@ from vault import triage as vault_triage
 from vault.capabilities import receipt_seal
 from vault.receipts import ReceiptCode
 
-# The intake form's one-time token (core.tokens): how long the form may stay open, and how long
-# the one who holds it may see the receipt code again (a lost answer must not lose the code).
-FORM = "intake"
+# The intake form's one-time token (core.tokens): its purpose, how long the form may stay open,
+# and how long the one who holds it may see the receipt code again (a lost answer must not lose
+# the code).
+INTAKE_PURPOSE = "intake"
 INTAKE_FORM_AGE = timedelta(hours=12)
 RECEIPT_AGAIN_FOR = timedelta(minutes=10)
 # A receipt locator or a case reference another case holds is rare (the unique indexes catch
@@ -103,7 +104,7 @@ def case_submit(
             return case, receipt_code
         except IntegrityError:
             spent = form_token is not None and spent_token_row(
-                form_token, FORM, max_age=INTAKE_FORM_AGE
+                form_token, INTAKE_PURPOSE, max_age=INTAKE_FORM_AGE
             )
             if spent:
                 raise SentBefore from None
@@ -116,10 +117,10 @@ def case_submit(
 
 @sensitive_variables()
 def _token_spend(form_token: str, code: ReceiptCode, reference: str) -> None:
-    key = token_secret(form_token, FORM, max_age=INTAKE_FORM_AGE)
+    key = token_secret(form_token, INTAKE_PURPOSE, max_age=INTAKE_FORM_AGE)
     if key is None:
         raise ValueError("Not a valid intake form token.")
     sealed = receipt_seal(code, reference, key=key)
     token_spend_keeping(
-        form_token, FORM, max_age=INTAKE_FORM_AGE, sealed=sealed, for_=RECEIPT_AGAIN_FOR
+        form_token, INTAKE_PURPOSE, max_age=INTAKE_FORM_AGE, sealed=sealed, for_=RECEIPT_AGAIN_FOR
     )
