@@ -134,6 +134,15 @@ def test_a_locator_a_live_case_holds_is_refused_and_can_be_drawn_again(vault):
     assert cipher.case_uid == uid
 
 
+def test_the_case_factory_draws_a_taken_locator_again_as_the_intake_does(vault):
+    _, taken, _ = new_case()
+    first = ReceiptCode(locator=taken.locator, secret=receipt_new().secret)
+    with mock.patch.object(cases, "receipt_new", return_value=first):
+        uid, code, _ = new_case()
+    assert code.locator != taken.locator and code.secret == first.secret
+    assert cases.case_cipher_for_applicant(code).case_uid == uid
+
+
 def test_the_stored_applicant_key_holds_neither_the_secret_nor_the_data_key(vault):
     uid, code, cipher = new_case()
     row = ApplicantKey.objects.get(case_uid=uid)
