@@ -21,7 +21,8 @@ capability is their signed, 15-minute proof, and they carry no other token). Why
 - spending it would write a SpentToken row per look-up: a write on every guess, and, for a
   seized server, a dated trace of how many look-ups there were.
 Every form that changes something (intake, message, addition, upload, withdrawal) spends a
-one-time token (`token_spend`).
+one-time token (`token_spend`) in the transaction of the change it makes, so the two stand or
+fall together: a send that failed half way may be sent again, one that worked never twice.
 
 A spent token is remembered by the SHA-256 of its random part until it would have expired
 anyway; the token itself, whose random part only the browser holds, is never stored. That random
@@ -75,7 +76,8 @@ def token_check(token: str, purpose: str, *, max_age: timedelta) -> Token:
 
 
 def token_spend(token: str, purpose: str, *, max_age: timedelta) -> Token:
-    """Spends a one-time token: FRESH the first time, SPENT ever after (until it expires)."""
+    """Spends a one-time token: FRESH the first time, SPENT ever after (until it expires). Called
+    inside the transaction of the work it stands for, a rollback of that work unspends it."""
     data = _payload(token, purpose, max_age)
     if data is None:
         return Token.INVALID
@@ -89,11 +91,14 @@ def token_spend(token: str, purpose: str, *, max_age: timedelta) -> Token:
     return Token.FRESH
 
 
-def token_release(token: str, purpose: str, *, max_age: timedelta) -> None:
-    """The work the token was spent on failed and wrote nothing: the form may be sent again."""
+def token_state(token: str, purpose: str, *, max_age: timedelta) -> Token:
+    """What `token_spend` would answer now, spending nothing (one read): for work that is slow
+    to prepare, so a form sent twice is turned away before the work is done again."""
     data = _payload(token, purpose, max_age)
-    if data is not None:
-        SpentToken.objects.filter(digest=_digest(data["n"])).delete()
+    if data is None:
+        return Token.INVALID
+    spent = SpentToken.objects.filter(digest=_digest(data["n"])).exists()
+    return Token.SPENT if spent else Token.FRESH
 
 
 def token_secret(token: str, purpose: str, *, max_age: timedelta) -> bytes | None:

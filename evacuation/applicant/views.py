@@ -13,6 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,9 +30,9 @@ from core.tokens import (
     token_forget,
     token_issue,
     token_kept,
-    token_release,
     token_secret,
     token_spend,
+    token_state,
 )
 from evacuation import rules
 from evacuation.applicant.decorators import applicant_view
@@ -51,7 +52,7 @@ from evacuation.applicant.pages import (
     lookup_page,
     page,
 )
-from evacuation.files import transfer
+from evacuation.files import sanitise, transfer
 from evacuation.models import Attachment, Case
 from evacuation.selectors.thread import case_additions, case_files, case_intake, case_thread
 from evacuation.services import correspondence, followups, intake, integrity, retention
@@ -263,24 +264,62 @@ def _with_capability(request: HttpRequest) -> HttpResponse:
         return _status_page(request, case, cipher, _draft(request, step))
     if step not in WRITES:
         return _status_page(request, case, cipher)
-    token = request.POST.get("form_token", "")
-    spent = token_spend(token, f"status:{step}", max_age=STATUS_FORM_AGE)
-    if spent is not Token.FRESH:
-        note = ALREADY_SENT if spent is Token.SPENT else FORM_TOO_OLD
-        if step == "checkin" and spent is Token.SPENT:
-            note = CHECKED_IN_BEFORE
-        return _status_page(request, case, cipher, {"write_note": note})
-    outcome = _write(request, case, cipher, step)
-    if "write_error" in outcome:
-        token_release(token, f"status:{step}", max_age=STATUS_FORM_AGE)
+    outcome = _write_once(request, case, cipher, step)
     if outcome.get("deleted"):
         return page(request, "deleted.html", {"case": case})
     return _status_page(request, Case.objects.get(pk=case.pk), cipher, outcome)
 
 
+def _not_sent(step: str, token: Token) -> dict:
+    """What the page says of a form whose token is not FRESH: sent before, or too old."""
+    if token is not Token.SPENT:
+        return {"write_note": FORM_TOO_OLD}
+    return {"write_note": CHECKED_IN_BEFORE if step == "checkin" else ALREADY_SENT}
+
+
 @sensitive_variables()
-def _write(request: HttpRequest, case: Case, cipher: CaseCipher, step: str) -> dict:
-    """A message, a file or the withdrawal; returns what the page should say about it."""
+def _write_once(request: HttpRequest, case: Case, cipher: CaseCipher, step: str) -> dict:
+    """The write and the spending of its one-time token, in one transaction: both or neither.
+    A send that failed half way (an error, a worker killed) leaves the form unspent, to be sent
+    again; one that wrote nothing (refused, or the case moved meanwhile) is rolled back too."""
+    token, purpose = request.POST.get("form_token", ""), f"status:{step}"
+    state = token_state(token, purpose, max_age=STATUS_FORM_AGE)
+    if state is not Token.FRESH:  # a reload: turned away before a file is cleaned again
+        return _not_sent(step, state)
+    try:
+        cleaned = (
+            correspondence.attachment_clean(transfer.uploaded_bytes(request))
+            if step == "upload"
+            else None
+        )
+    except ValidationError as exc:  # FileRefused is one
+        return {"write_error": " ".join(exc.messages)}
+    with transaction.atomic():
+        spent = token_spend(token, purpose, max_age=STATUS_FORM_AGE)
+        if spent is not Token.FRESH:  # a second send of the same form got there first
+            return _not_sent(step, spent)
+        outcome = _write(request, case, cipher, step, cleaned)
+        if not outcome.keys() & _WROTE:
+            transaction.set_rollback(True)
+    if outcome.get("deleted"):
+        retention.storage_scrub()  # outside any transaction; the shredding itself is committed
+    return outcome
+
+
+# What `_write` answers when it wrote something (the token is then spent with it).
+_WROTE = {"written", "checked_in", "deleted"}
+
+
+@sensitive_variables()
+def _write(
+    request: HttpRequest,
+    case: Case,
+    cipher: CaseCipher,
+    step: str,
+    cleaned: sanitise.Sanitised | None,
+) -> dict:
+    """A message, a file (`cleaned` already) or the withdrawal, inside `_write_once`'s
+    transaction; returns what the page should say about it."""
     try:
         if step == "withdraw":
             case_withdraw(case=case, actor=rules.APPLICANT)
@@ -293,7 +332,6 @@ def _write(request: HttpRequest, case: Case, cipher: CaseCipher, step: str) -> d
             return {"checked_in": CHECKED_IN}
         if step == "withdraw_delete":
             if retention.case_delete_now(case=case):
-                retention.storage_scrub()
                 return {"deleted": True}
             return {"written": KEPT_ON_HOLD}
         if step in ("message", "add"):
@@ -310,8 +348,9 @@ def _write(request: HttpRequest, case: Case, cipher: CaseCipher, step: str) -> d
                 case=case, cipher=cipher, text=form.cleaned_data["text"]
             )
             return {"written": _("Your message is sent.")}
-        data = transfer.uploaded_bytes(request)
-        correspondence.attachment_add(case=case, cipher=cipher, actor=rules.APPLICANT, data=data)
+        correspondence.attachment_store(
+            case=case, cipher=cipher, actor=rules.APPLICANT, cleaned=cleaned
+        )
         return {"written": _("Your file is sent. Hidden data such as location was removed.")}
     except (TransitionNotAllowed, ConcurrentTransition):
         # Already closed, or changed a moment ago: the page shows where it stands now.

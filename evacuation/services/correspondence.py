@@ -108,7 +108,21 @@ def attachment_add(*, case: Case, cipher: CaseCipher, actor, data: bytes) -> Att
     """Cleans (evacuation.files, in a limited child process), seals and stores one file.
     Raises sanitise.FileRefused."""
     _refuse_if_purged(case)
-    cleaned = sandbox.sanitise_isolated(data)
+    return attachment_store(case=case, cipher=cipher, actor=actor, cleaned=attachment_clean(data))
+
+
+def attachment_clean(data: bytes) -> sanitise.Sanitised:
+    """The slow half of an upload, run before any transaction opens (on SQLite a transaction
+    holds the write lock from its start): the file cleaned in a limited child process.
+    Raises sanitise.FileRefused."""
+    return sandbox.sanitise_isolated(data)
+
+
+def attachment_store(
+    *, case: Case, cipher: CaseCipher, actor, cleaned: sanitise.Sanitised
+) -> Attachment:
+    """Seals and stores a file `attachment_clean` cleaned, in one transaction with its audit
+    event. Raises sanitise.FileRefused when it would not fit the case's room."""
     direction, stamp = _actor_fields(case, actor)
     with transaction.atomic():
         # Serialises uploads too, so two at once cannot both squeeze under the cap.

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from evacuation.files import sandbox
 from evacuation.models import Addition, Attachment, Case, Message
-from evacuation.services import retention
+from evacuation.services import casework, correspondence, retention
 from tests.factories import (
     Applicant,
     applicant_cipher,
@@ -119,6 +123,76 @@ def test_an_addition_sent_again_is_not_stored_twice(sent):
     assert applicant.page.count(ADDED.replace("'", "&#x27;")) == 1
     assert Addition.objects.filter(case=case).count() == 1
     assert _events("case.added_to") == 1
+
+
+# --- a send that failed half way may be sent again ---------------------------------------------
+
+
+def _failing(service, what: str):
+    """`service`'s audit event fails: the write got half way and the request ends in an error
+    (as when a worker is killed there, the transaction is not committed)."""
+    return mock.patch.object(service, "case_event", side_effect=RuntimeError(f"{what} failed"))
+
+
+@pytest.fixture
+def unlucky(sent):
+    """(case, an applicant on their status page whose next request may end in a 500)."""
+    case, code = sent
+    return case, applicant_with(code, client=Client(raise_request_exception=False))
+
+
+def test_a_message_that_failed_half_way_is_sent_by_the_reload(unlucky):
+    case, applicant = unlucky
+    with _failing(correspondence, "the message"):
+        assert applicant.act("message", text="Marker-after-a-fault").status_code == 500
+    assert not Message.objects.filter(case=case).exists()
+    applicant.resend()
+    assert applicant.response.status_code == 200
+    assert "Your message is sent." in applicant.page and ALREADY_SENT not in applicant.page
+    assert applicant.page.count("Marker-after-a-fault") == 1
+    assert Message.objects.filter(case=case).count() == 1 and _events("message.sent") == 1
+
+
+def test_an_upload_that_failed_half_way_is_sent_by_the_reload(unlucky):
+    case, applicant = unlucky
+    photo = photo_with_gps()
+    with _failing(correspondence, "the upload"):
+        assert applicant.act("upload", file=("photo.jpg", photo)).status_code == 500
+    assert not Attachment.objects.filter(case=case).exists()
+    _reload_with_the_file(applicant, "photo.jpg", photo)
+    assert "Your file is sent." in applicant.page and ALREADY_SENT not in applicant.page
+    assert Attachment.objects.filter(case=case).count() == 1 and _events("file.uploaded") == 1
+
+
+def test_a_withdrawal_that_failed_half_way_is_made_by_the_reload(unlucky):
+    case, applicant = unlucky
+    applicant.act("confirm_withdraw")
+    with _failing(casework, "the withdrawal"):
+        assert applicant.act("withdraw").status_code == 500
+    assert Case.objects.get(pk=case.pk).state == "received"
+    applicant.resend()
+    assert "Your request has been withdrawn." in applicant.page
+    assert ALREADY_SENT not in applicant.page
+    assert Case.objects.get(pk=case.pk).state == "withdrawn" and _events("case.withdrawn") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_is_cleaned_before_its_transaction_opens(team):
+    """Cleaning takes up to FILE_CLEAN_SECONDS; on SQLite an open transaction holds the write
+    lock all that time, and every other write (staff's too) would wait on it."""
+    _, code = request_sent(situation=MARKER)
+    applicant = applicant_with(code)
+    clean = sandbox.sanitise_isolated
+    seen = []
+
+    def cleaning(data):
+        seen.append(connection.in_atomic_block)
+        return clean(data)
+
+    with mock.patch.object(sandbox, "sanitise_isolated", side_effect=cleaning):
+        applicant.act("upload", file=("photo.jpg", photo_with_gps()))
+    assert "Your file is sent." in applicant.page
+    assert seen == [False]
 
 
 # --- "withdraw and delete everything now" -------------------------------------------------------
