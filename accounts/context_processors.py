@@ -20,7 +20,7 @@ def staff_nav(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_verified():
         return {"staff_nav": []}
-    links = [{"url": reverse("accounts:home"), "label": _("Home")}]
+    links = [{"url": reverse("staff_home"), "label": _("Home")}]
     links += [{"url": reverse(name), "label": label} for cap, name, label in NAV if user.may(cap)]
     links.append({"url": reverse("accounts:security"), "label": _("Security")})
     return {"staff_nav": links}

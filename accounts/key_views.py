@@ -133,7 +133,7 @@ def key_assert_begin(request: HttpRequest) -> JsonResponse:
         if only is None or not user.is_verified():
             return _refused(_("There is no new key to bind. Nothing was changed."))
     elif user.is_verified():
-        return JsonResponse({"redirect": reverse("accounts:home")})
+        return JsonResponse({"redirect": reverse("staff_home")})
     if not keys.has_key(user):
         return _refused(_("You have no security key yet."))
     try:
@@ -164,10 +164,10 @@ def key_assert_complete(request: HttpRequest) -> JsonResponse:
     if binding:
         return _bind(request, device, output, data.get("password"))
     if user.is_verified():
-        return JsonResponse({"redirect": reverse("accounts:home")})
+        return JsonResponse({"redirect": reverse("staff_home")})
     ref = keys.credential_ref(device)
     _signed_in_with_key(request, device, prf=(ref, output) if output else None)
-    return JsonResponse({"redirect": reverse("accounts:home")})
+    return JsonResponse({"redirect": reverse("staff_home")})
 
 
 def _bind(request: HttpRequest, device, output: bytes | None, password) -> JsonResponse:

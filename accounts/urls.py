@@ -5,7 +5,6 @@ from accounts import key_views, views
 app_name = "accounts"
 
 urlpatterns = [
-    path("", views.home_view, name="home"),
     path("login/", views.login_view, name="login"),
     path("login/code/", views.verify_view, name="verify"),
     path("login/enrol/", views.enrol_view, name="enrol"),

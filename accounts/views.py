@@ -29,7 +29,6 @@ from accounts.forms import (
     SignInCodeForm,
 )
 from accounts.qr import qr_data_uri
-from accounts.roles import CAPABILITIES, CAPABILITY_LABELS
 from accounts.twofactor import code_kind, has_second_factor, normalise, second_factor_check
 from audit.actions import Action
 from audit.services import record
@@ -76,7 +75,7 @@ def locked_out(request: HttpRequest, original_response=None, credentials: dict |
 
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_verified():
-        return redirect("accounts:home")
+        return redirect("staff_home")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
@@ -179,7 +178,7 @@ def _change_notice(change) -> str:
 @login_required
 def verify_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified():
-        return redirect("accounts:home")
+        return redirect("staff_home")
     if not has_second_factor(request.user):
         return redirect("accounts:enrol")
     form = SignInCodeForm(request.POST or None)
@@ -194,7 +193,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         if check.device is not None:
             factor = "backup" if code_kind(normalise(token)) == "backup" else "totp"
             _second_factor_passed(request, check.device, factor=factor)
-            return redirect("accounts:home")
+            return redirect("staff_home")
         if check.throttled:
             seconds = check.wait_seconds
             form.add_error(
@@ -260,24 +259,12 @@ def _confirm_device(request: HttpRequest, *, replacing: bool) -> HttpResponse:
 @login_required
 def enrol_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified() or has_second_factor(request.user):
-        return redirect("accounts:home" if request.user.is_verified() else "accounts:verify")
+        return redirect("staff_home" if request.user.is_verified() else "accounts:verify")
     if keys.key_required(request.user) and keys.offers_keys(request):
         # TOTP does not sign this role in: its first factor is a security key, and only the
         # enrolment link's session may add one (accounts.keys.may_enrol).
         return redirect("accounts:key_enrol" if keys.may_enrol(request) else "accounts:key_needed")
     return _confirm_device(request, replacing=False)
-
-
-def home_view(request: HttpRequest) -> HttpResponse:
-    capabilities = [CAPABILITY_LABELS[cap] for cap in CAPABILITIES if request.user.may(cap)]
-    until = changes.cooling_off_until(request.user) if request.user.may("approve_funding") else None
-    waiting = (
-        selectors.account_changes_waiting_for(user=request.user)
-        if request.user.may("admin_site")
-        else 0
-    )
-    context = {"capabilities": capabilities, "cooling_off_until": until, "waiting": waiting}
-    return render(request, "accounts/home.html", context)
 
 
 def security_view(request: HttpRequest) -> HttpResponse:

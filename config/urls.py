@@ -13,10 +13,9 @@ urlpatterns = [
     path("health/", health.full, name="health"),
     # The staff pages' language switch (a POST with Django's CSRF check; staff have a session).
     path("i18n/setlang/", set_language, name="set_language"),
-    # The staff home page is the working day (evacuation), ahead of accounts' own "" route so
-    # that reverse("accounts:home") still names /staff/ and resolves here (accounts may not
-    # import evacuation).
-    path("staff/", home_views.home_view),
+    # The staff home page is the working day (evacuation). Named here, not in accounts, which
+    # redirects to it by name ("staff_home") and may not import evacuation.
+    path("staff/", home_views.home_view, name="staff_home"),
     path("staff/", include("accounts.urls")),
     path("staff/cases/", include("evacuation.staff.urls")),
     path("audit/", include("audit.urls")),

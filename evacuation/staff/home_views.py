@@ -1,8 +1,8 @@
 """The staff home page (/staff/): for case staff, the working day (evacuation.selectors.home);
 for everyone, who they are signed in as and what their role may do, as accounts' page did.
 
-config/urls.py routes /staff/ here ahead of accounts' own urls, so reverse("accounts:home")
-still names /staff/ (accounts may not import evacuation). The 2FA middleware guards /staff/.
+config/urls.py routes /staff/ here under the name "staff_home", by which accounts' views
+redirect to it (accounts may not import evacuation). The 2FA middleware guards /staff/.
 """
 
 from __future__ import annotations

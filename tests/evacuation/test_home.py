@@ -28,7 +28,7 @@ def section(page: str, name: str) -> str:
 
 
 def test_the_home_page_is_the_evacuation_view_and_keeps_its_name():
-    assert reverse("accounts:home") == "/staff/"
+    assert reverse("staff_home") == "/staff/"
     assert resolve("/staff/").func is home_views.home_view
 
 
