@@ -430,6 +430,10 @@ NOTIFY_URGENT_AFTER_MINUTES = env_int("NOTIFY_URGENT_AFTER_MINUTES", 60)
 CHECKIN_GRACE_HOURS = env_int("CHECKIN_GRACE_HOURS", 12)
 # The daily digest goes at or after this hour (UTC), once a day.
 NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 7)
+# A notice whose recipient the mail server refuses this many times (one try a sweep: two hours
+# at the five-minute timer) is given up. A server that is away or hangs does not count: what it
+# missed waits for it.
+NOTIFY_SEND_ATTEMPTS = env_int("NOTIFY_SEND_ATTEMPTS", 24)
 
 # core.logs.configure applies LOGGING and then puts core.logs.RedactFilter (case references,
 # receipt codes and locators masked, in messages and tracebacks) on every handler there is.

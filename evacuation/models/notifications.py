@@ -45,6 +45,7 @@ class NoticeStatus(models.TextChoices):
     SENDING = "sending", _("Being sent")  # claimed by one sender; sent_at: when it took it
     SENT = "sent", _("Sent")
     MUTED = "muted", _("Not sent: notifications were off")
+    FAILED = "failed", _("Not sent: the mail server refused the address")
 
 
 class Notice(models.Model):
@@ -58,6 +59,8 @@ class Notice(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # How often the mail server refused the recipient (settings.NOTIFY_SEND_ATTEMPTS: given up).
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit.actions import Action
@@ -28,6 +29,9 @@ from evacuation.notifications import kinds, mail
 logger = logging.getLogger(__name__)
 CLAIM_EXPIRES = timedelta(minutes=15)
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
+# What the server says of one mail. Anything else (every SMTPException is an OSError too) means
+# the server is away, hangs or turns the connection down.
+ONE_MAIL_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
 def _preference(user) -> NoticePreference:
@@ -80,20 +84,34 @@ def notices_send(*, now: datetime | None = None) -> int:
                     [mail.message_for(user.email, language=preference.language, digest=digest)]
                 )
             except MAIL_ERRORS as exc:
-                mine.update(status=NoticeStatus.PENDING, sent_at=None)
-                logger.warning(
-                    "A notification mail could not be sent (%s); it stays queued.",
-                    type(exc).__name__,
-                )
-                if isinstance(exc, OSError | smtplib.SMTPServerDisconnected):
+                _put_back(mine, refused=isinstance(exc, smtplib.SMTPRecipientsRefused))
+                logger.warning("A notification mail could not be sent (%s).", type(exc).__name__)
+                if not isinstance(exc, ONE_MAIL_ERRORS):
                     break  # the server is away: the next run tries everyone again
-                continue
+                continue  # the server refused this mail: the others are still sent
             _sent(user, preference, mine, digest=digest, now=now)
             sent += 1
     finally:
         with contextlib.suppress(MAIL_ERRORS):
             connection.close()
     return sent
+
+
+def _put_back(notices, *, refused: bool) -> None:
+    """Queued again; when the server refused the address itself, counted, and given up after
+    NOTIFY_SEND_ATTEMPTS refusals (a server that is away counts nothing)."""
+    back = Notice.objects.filter(pk__in=list(notices.values_list("pk", flat=True)))
+    back.update(status=NoticeStatus.PENDING, sent_at=None, attempts=F("attempts") + int(refused))
+    if refused:
+        given_up = back.filter(attempts__gte=settings.NOTIFY_SEND_ATTEMPTS).update(
+            status=NoticeStatus.FAILED
+        )
+        if given_up:
+            logger.warning(
+                "%d notices given up: the mail server refused their address %d times.",
+                given_up,
+                settings.NOTIFY_SEND_ATTEMPTS,
+            )
 
 
 def _sent(user, preference: NoticePreference, notices, *, digest: bool, now: datetime) -> None:

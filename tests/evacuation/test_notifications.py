@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections import Counter
 from datetime import timedelta
 from email import message_from_bytes, policy
 from unittest import mock
@@ -385,3 +386,66 @@ def test_a_missed_check_in_and_a_due_follow_up_tell_the_assignee_once(mailboxes,
     before = len(smtp.received)
     sending.sweep(now=later + timedelta(minutes=5))
     assert len(smtp.received) == before  # told once
+
+
+class Refusing(Inbox):
+    """A mail server that refuses some addresses at RCPT (550), counting each time it is asked."""
+
+    def __init__(self, refused: set[str]) -> None:
+        super().__init__()
+        self.refused = refused
+        self.asked: Counter = Counter()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.asked[address] += 1
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def _notice_for(member, about: str) -> Notice:
+    return Notice.objects.create(recipient=member, kind="applicant_wrote", about=about)
+
+
+def test_a_refused_address_is_given_up_after_its_attempts_and_nobody_else_waits_for_it(
+    mailboxes, settings
+):
+    settings.NOTIFY_SEND_ATTEMPTS = 3
+    server = Refusing({"carla@staff.example.org"})
+    controller = Controller(server, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+        refused = _notice_for(mailboxes.carla, "message:1")
+        told = _notice_for(mailboxes.cora, "message:1")
+
+        assert sending.notices_send() == 1  # Cora is told; Carla's address is refused
+        told.refresh_from_db()
+        assert told.status == NoticeStatus.SENT
+        for attempt in (1, 2):
+            refused.refresh_from_db()
+            assert (refused.status, refused.attempts) == (NoticeStatus.PENDING, attempt)
+            sending.notices_send()
+        refused.refresh_from_db()
+        assert (refused.status, refused.attempts) == (NoticeStatus.FAILED, 3)
+
+        for _sweep in range(3):  # given up: the server is not asked again
+            sending.sweep()
+        assert server.asked["carla@staff.example.org"] == 3
+        assert server.asked["cora@staff.example.org"] == 1
+        assert server.addresses == ["cora@staff.example.org"]
+    finally:
+        controller.stop()
+
+
+def test_a_mail_server_that_is_away_uses_up_no_attempt(mailboxes, settings):
+    settings.NOTIFY_SEND_ATTEMPTS = 2
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nobody listens
+    notice = _notice_for(mailboxes.carla, "message:1")
+    for _sweep in range(4):
+        assert sending.notices_send() == 0
+    notice.refresh_from_db()
+    assert (notice.status, notice.attempts) == (NoticeStatus.PENDING, 0)

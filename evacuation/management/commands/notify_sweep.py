@@ -2,7 +2,8 @@
 approval, ...), then sends every notice that is due, the daily digests included.
 
 Run every few minutes (the NAME-notify timer; `make run` runs it in a loop). It is also what
-retries: a notice a mail server refused stays pending until a sweep sends it.
+retries: a notice a mail server missed stays pending until a sweep sends it; one whose address
+the server refuses is given up after settings.NOTIFY_SEND_ATTEMPTS refusals.
 """
 
 from __future__ import annotations
